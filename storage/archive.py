@@ -1,0 +1,331 @@
+"""Writing to the archive: sites, captures, articles and their versions, crawl runs.
+
+Every function takes a ``Session`` and never commits: the caller owns the transaction. Writes
+are idempotent (``INSERT … ON CONFLICT``), so storing the same page twice changes nothing but
+``last_fetched``; a new version is stored only when the normalized text changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleUrl, ArticleVersion, Capture, CrawlRun, Site
+from storage.search import index_article
+from storage.types import as_json, offset_minutes, utcnow
+from storage.warc import Revisit, WarcStore, payload_digest
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A raw HTTP response as the crawler received it."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    kind: str = "article"  # article, listing, feed, sitemap
+
+    @property
+    def content_type(self) -> str | None:
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                return value[:200]
+        return None
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the pipeline extracted from one page, ready to archive."""
+
+    canonical_url: str
+    text: str
+    extractor_version: str
+    title: str | None = None
+    original_title: str | None = None
+    description: str | None = None
+    authors: tuple[str, ...] = ()
+    correspondents: tuple[str, ...] = ()
+    editor: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    images: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    seen_urls: tuple[str, ...] = field(default=())
+
+    def metadata(self) -> dict[str, Any]:
+        """The fields a version keeps besides its title and text."""
+        return {
+            "original_title": self.original_title,
+            "description": self.description,
+            "authors": as_json(self.authors),
+            "correspondents": as_json(self.correspondents),
+            "editor": self.editor,
+            "source": self.source,
+            "published": self.published.isoformat() if self.published else None,
+            "modified": self.modified.isoformat() if self.modified else None,
+            "language": self.language,
+            "images": as_json(self.images),
+            "tags": as_json(self.tags),
+        }
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    outcome: Outcome
+    version: int
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def normalize_text(value: str) -> str:
+    """The text as compared between versions: NFKC, whitespace runs folded, trimmed."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+
+
+def content_hash(value: str) -> str:
+    return hashlib.sha256(normalize_text(value).encode("utf-8")).hexdigest()
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """``INSERT`` of the session's dialect, which knows ``ON CONFLICT``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the archive supports SQLite and PostgreSQL, not {dialect}")
+
+
+def ensure_site(session: Session, name: str) -> int:
+    """The id of the site called ``name``, created if it is new."""
+    stmt = _insert(session, Site).values(name=name, created_at=utcnow())
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+    site_id = session.scalar(select(Site.id).where(Site.name == name))
+    assert site_id is not None
+    return site_id
+
+
+def record_capture(
+    session: Session,
+    warc: WarcStore,
+    page: FetchedPage,
+    *,
+    site_id: int | None = None,
+    run_id: int | None = None,
+) -> Capture:
+    """Write the raw response to WARC, then the ``captures`` row that says where it is.
+
+    The WARC record is written first: if the transaction then fails, the file holds a record no
+    row points to, which is harmless; the reverse would lose data.
+    """
+    last = session.execute(
+        select(Capture.payload_digest, Capture.url, Capture.fetched_at)
+        .where(Capture.url == page.url, Capture.warc_record_type == "response")
+        .order_by(Capture.fetched_at.desc())
+        .limit(1)
+    ).first()
+    revisit = None
+    if last is not None and last.payload_digest == payload_digest(page.body):
+        revisit = Revisit(url=last.url, fetched_at=last.fetched_at)
+    where = warc.write_response(
+        page.url, page.status, page.headers, page.body, page.fetched_at, revisit_of=revisit
+    )
+    capture = Capture(
+        url=page.url,
+        site_id=site_id,
+        crawl_run_id=run_id,
+        fetched_at=page.fetched_at,
+        kind=page.kind,
+        status=page.status,
+        content_type=page.content_type,
+        payload_length=len(page.body),
+        payload_digest=where.payload_digest,
+        warc_file=where.filename,
+        warc_offset=where.offset,
+        warc_length=where.length,
+        warc_record_type=where.record_type,
+    )
+    session.add(capture)
+    session.flush()
+    return capture
+
+
+def record_failure(
+    session: Session,
+    url: str,
+    error: str,
+    *,
+    status: int | None = None,
+    site_id: int | None = None,
+    run_id: int | None = None,
+) -> Capture:
+    """A fetch or processing failure, kept in the capture log with its reason."""
+    capture = Capture(
+        url=url,
+        site_id=site_id,
+        crawl_run_id=run_id,
+        fetched_at=utcnow(),
+        kind="failure",
+        status=status,
+        error=error[:2000],
+    )
+    session.add(capture)
+    session.flush()
+    return capture
+
+
+def _article_values(record: ArticleRecord) -> dict[str, Any]:
+    return {
+        "title": record.title,
+        "original_title": record.original_title,
+        "description": record.description,
+        "authors": as_json(record.authors),
+        "correspondents": as_json(record.correspondents),
+        "editor": record.editor,
+        "source": record.source,
+        "published_at": record.published,
+        "published_offset": offset_minutes(record.published),
+        "modified_at": record.modified,
+        "modified_offset": offset_minutes(record.modified),
+        "language": record.language,
+        "text": record.text,
+        "images": as_json(record.images),
+        "tags": as_json(record.tags),
+        "extractor_version": record.extractor_version,
+    }
+
+
+def _add_version(
+    session: Session,
+    article_id: int,
+    number: int,
+    record: ArticleRecord,
+    digest: str,
+    capture_id: int | None,
+) -> None:
+    session.add(
+        ArticleVersion(
+            article_id=article_id,
+            number=number,
+            content_hash=digest,
+            title=record.title,
+            text=record.text,
+            metadata_=record.metadata(),
+            extractor_version=record.extractor_version,
+            capture_id=capture_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _add_urls(session: Session, article_id: int, urls: set[str]) -> None:
+    rows = [{"article_id": article_id, "url": url, "first_seen": utcnow()} for url in sorted(urls)]
+    stmt = _insert(session, ArticleUrl).values(rows)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["url"]))
+
+
+def store_article(
+    session: Session, record: ArticleRecord, *, site_id: int, capture_id: int | None = None
+) -> Stored:
+    """Insert a new article, or add a version when its text changed, or just note the fetch."""
+    now = utcnow()
+    digest = content_hash(record.text)
+    values = _article_values(record)
+    stmt = _insert(session, Article).values(
+        site_id=site_id,
+        canonical_url=record.canonical_url,
+        content_hash=digest,
+        first_seen=now,
+        last_fetched=now,
+        last_changed=now,
+        version_count=1,
+        capture_id=capture_id,
+        **values,
+    )
+    new_id = session.scalar(
+        stmt.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(Article.id)
+    )
+    urls = {record.canonical_url, *record.seen_urls}
+    if new_id is not None:
+        _add_version(session, new_id, 1, record, digest, capture_id)
+        _add_urls(session, new_id, urls)
+        index_article(session, new_id, record.title, record.text)
+        return Stored(new_id, Outcome.NEW, 1)
+
+    # Lock the row (PostgreSQL) so two crawler processes cannot both add version N+1.
+    current = session.execute(
+        select(Article.id, Article.content_hash, Article.version_count)
+        .where(Article.canonical_url == record.canonical_url)
+        .with_for_update()
+    ).one()
+    _add_urls(session, current.id, urls)
+    if current.content_hash == digest:
+        session.execute(update(Article).where(Article.id == current.id).values(last_fetched=now))
+        return Stored(current.id, Outcome.UNCHANGED, current.version_count)
+    number = current.version_count + 1
+    session.execute(
+        update(Article)
+        .where(Article.id == current.id)
+        .values(
+            content_hash=digest,
+            last_fetched=now,
+            last_changed=now,
+            version_count=number,
+            capture_id=capture_id,
+            **values,
+        )
+    )
+    _add_version(session, current.id, number, record, digest, capture_id)
+    index_article(session, current.id, record.title, record.text)
+    return Stored(current.id, Outcome.CHANGED, number)
+
+
+def start_run(session: Session, spider: str, *, site_id: int | None = None) -> int:
+    run = CrawlRun(spider=spider, site_id=site_id, started_at=utcnow(), outcome="running")
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session, run_id: int, outcome: str, stats: dict[str, Any] | None = None
+) -> None:
+    """Close a crawl run with its outcome, its counts from the archive, and Scrapy's stats."""
+    stats = stats or {}
+    failures = session.scalar(
+        select(func.count()).where(Capture.crawl_run_id == run_id, Capture.kind == "failure")
+    )
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(
+            finished_at=utcnow(),
+            outcome=outcome,
+            pages_fetched=int(stats.get("response_received_count", 0)),
+            new_articles=int(stats.get("archive/article/new", 0)),
+            new_versions=int(stats.get("archive/article/changed", 0)),
+            failures=int(failures or 0),
+            stats={k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()},
+        )
+    )

@@ -1,0 +1,196 @@
+"""Reading the archive: search, one article, statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+
+from sqlalchemy import Select, cast, column, func, literal, literal_column, or_, select, table, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleUrl, Capture, CrawlRun, Site
+from storage.search import (
+    fts5_expression,
+    highlight_terms,
+    parse_query,
+    snippet,
+    tsquery_expression,
+)
+
+Sort = Literal["relevance", "newest"]
+# The search index is created by the migrations (FTS5 or tsvector), so it is not a mapped model.
+_SEARCH = table("article_search", column("rowid"), column("article_id"), column("document"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article: Article
+    score: float
+    snippet: str
+
+
+def local_time(value: datetime | None, offset: int | None) -> datetime | None:
+    """``value`` (UTC) shown in the publisher's own offset, when it is known."""
+    if value is None or offset is None:
+        return value
+    return value.astimezone(timezone(timedelta(minutes=offset)))
+
+
+def _filtered(
+    stmt: Select[Any],
+    *,
+    site: str | None,
+    language: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[Any]:
+    if site is not None:
+        stmt = stmt.join(Site, Site.id == Article.site_id).where(Site.name == site)
+    if language is not None:
+        # "zh" matches zh-cn and zh-tw.
+        stmt = stmt.where(or_(Article.language == language, Article.language.like(f"{language}-%")))
+    if since is not None:
+        stmt = stmt.where(Article.published_at >= since)
+    if until is not None:
+        stmt = stmt.where(Article.published_at < until)
+    return stmt
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    site: str | None = None,
+    language: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: Sort = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Articles matching every term of ``query``, best or newest first.
+
+    Raises ``storage.search.QueryError`` for a query that cannot be understood.
+    """
+    terms = parse_query(query)
+    if session.get_bind().dialect.name == "sqlite":
+        match = text("article_search MATCH :match").bindparams(match=fts5_expression(terms))
+        # bm25 is lower for better matches; a title match counts five times a body match.
+        score = literal_column("bm25(article_search, 5.0, 1.0)")
+        stmt = (
+            select(Article, score.label("score"))
+            .join(_SEARCH, _SEARCH.c.rowid == Article.id)
+            .where(match)
+        )
+        best_first = score.asc()
+    else:
+        tsquery = cast(literal(tsquery_expression(terms)), postgresql.TSQUERY)
+        document = _SEARCH.c.document
+        score = func.ts_rank(document, tsquery)
+        stmt = (
+            select(Article, score.label("score"))
+            .join(_SEARCH, _SEARCH.c.article_id == Article.id)
+            .where(document.op("@@")(tsquery))
+        )
+        best_first = score.desc()
+    stmt = _filtered(stmt, site=site, language=language, since=since, until=until)
+    newest = Article.published_at.desc().nulls_last()
+    order = [best_first, newest] if sort == "relevance" else [newest, best_first]
+    stmt = stmt.order_by(*order, Article.id.desc()).limit(limit).offset(offset)
+    words = highlight_terms(query)
+    return [
+        SearchHit(row.Article, float(row.score), snippet(row.Article.text, words))
+        for row in session.execute(stmt)
+    ]
+
+
+def get_article(session: Session, ref: str | int) -> Article | None:
+    """An article by id, canonical URL, or any URL it was seen under."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return session.get(Article, int(ref))
+    article = session.scalar(select(Article).where(Article.canonical_url == ref))
+    if article is None:
+        article = session.scalar(
+            select(Article)
+            .join(ArticleUrl, ArticleUrl.article_id == Article.id)
+            .where(ArticleUrl.url == ref)
+        )
+    return article
+
+
+def article_summary(article: Article) -> dict[str, Any]:
+    """The fields a search result shows."""
+    published = local_time(article.published_at, article.published_offset)
+    return {
+        "id": article.id,
+        "site": article.site.name,
+        "url": article.canonical_url,
+        "title": article.title,
+        "published": published.isoformat() if published else None,
+        "language": article.language,
+        "authors": article.authors,
+        "source": article.source,
+    }
+
+
+def article_record(article: Article) -> dict[str, Any]:
+    """Everything the archive knows about one article, as JSON-ready values."""
+    modified = local_time(article.modified_at, article.modified_offset)
+    return {
+        **article_summary(article),
+        "original_title": article.original_title,
+        "description": article.description,
+        "correspondents": article.correspondents,
+        "editor": article.editor,
+        "modified": modified.isoformat() if modified else None,
+        "text": article.text,
+        "images": article.images,
+        "tags": article.tags,
+        "urls": [u.url for u in article.urls],
+        "first_seen": article.first_seen.isoformat(),
+        "last_fetched": article.last_fetched.isoformat(),
+        "last_changed": article.last_changed.isoformat(),
+        "versions": article.version_count,
+        "extractor_version": article.extractor_version,
+        "capture_id": article.capture_id,
+        "duplicate_of": article.duplicate_of_id,
+    }
+
+
+def stats(session: Session) -> dict[str, Any]:
+    """Counts per site and per language, and the size of the capture log."""
+    per_site = session.execute(
+        select(
+            Site.name,
+            func.count(Article.id),
+            func.min(Article.published_at),
+            func.max(Article.published_at),
+        )
+        .join(Article, Article.site_id == Site.id)
+        .group_by(Site.name)
+        .order_by(Site.name)
+    ).all()
+    per_language = session.execute(
+        select(Article.language, func.count())
+        .group_by(Article.language)
+        .order_by(func.count().desc())
+    ).all()
+    return {
+        "articles": session.scalar(select(func.count()).select_from(Article)) or 0,
+        "versions": session.scalar(select(func.coalesce(func.sum(Article.version_count), 0))) or 0,
+        "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
+        "failures": session.scalar(select(func.count()).where(Capture.kind == "failure")) or 0,
+        "crawl_runs": session.scalar(select(func.count()).select_from(CrawlRun)) or 0,
+        "sites": [
+            {
+                "site": name,
+                "articles": count,
+                "first_published": first.isoformat() if first else None,
+                "last_published": last.isoformat() if last else None,
+            }
+            for name, count, first, last in per_site
+        ],
+        "languages": [{"language": lang, "articles": count} for lang, count in per_language],
+    }
