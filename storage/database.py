@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.warc import WarcStore
@@ -64,6 +64,11 @@ def create_archive_engine(url: str) -> Engine:
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise ArchiveError(
+            f"unknown database type {parsed.drivername!r}: "
+            "use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        ) from None
     except Exception as exc:  # a missing driver, bad options: all user-fixable
         raise ArchiveError(f"cannot use database URL {display_url(url)}: {exc}") from exc
 

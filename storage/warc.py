@@ -137,7 +137,7 @@ class WarcStore:
                     url,
                     "response",
                     payload=BytesIO(body),
-                    length=None,
+                    length=len(body),
                     http_headers=_http_headers(status, headers, len(body)),
                     warc_headers_dict=warc_headers,
                 )

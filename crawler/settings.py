@@ -1,0 +1,53 @@
+"""Scrapy settings for newsarchive.
+
+Polite by default: robots.txt obeyed, AutoThrottle on, a few requests per domain at a time, an
+honest user agent with a contact address. Override any of these per crawl with ``-s NAME=value``.
+Scrapy does not read environment variables, so the archive's are read here, once.
+"""
+
+import os
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are: site operators should be able to reach whoever runs the crawl.
+ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = f"newsarchive/0.1 (+{ARCHIVE_CONTACT})"
+
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a news page is ~150 KB; anything this large is not one
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")
+
+ITEM_PIPELINES = {
+    "pipelines.decode.DecodePipeline": 100,
+    "pipelines.extract.ExtractPipeline": 200,
+    "pipelines.language.LanguagePipeline": 300,
+    "pipelines.archive.ArchivePipeline": 900,
+}
+
+# The archive: any SQLAlchemy URL; a SQLite file in the working directory by default.
+ARCHIVE_ENABLED = True
+ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
+# Where WARC files go; by default beside the SQLite file (archive-warc/), or ./warc.
+ARCHIVE_WARC_DIR = os.environ.get("ARCHIVE_WARC_DIR")
+
+# The generic `news` spider: how many list pages it follows from one start URL, and how many
+# levels of section links below the start page it explores.
+NEWS_MAX_LIST_PAGES = 100
+NEWS_SECTION_DEPTH = 1

@@ -1,0 +1,180 @@
+"""Stage 4: write everything to the archive.
+
+Every page's raw response becomes a capture (a WARC record and a row); an article page becomes
+an article, a new version, or just a new fetch of an unchanged article. The crawl itself is a
+row in ``crawl_runs``, opened when the spider opens and closed with its outcome and stats.
+
+Database writes run in one dedicated thread, in order, never in the reactor thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from pipelines.extraction import EXTRACTOR_VERSION
+from pipelines.page import FetchFailure, Page
+from storage.archive import (
+    ArticleRecord,
+    FetchedPage,
+    Stored,
+    ensure_site,
+    finish_run,
+    record_capture,
+    record_failure,
+    start_run,
+    store_article,
+)
+from storage.database import Archive, ArchiveError, open_archive
+
+logger = logging.getLogger(__name__)
+
+
+def article_record(page: Page) -> ArticleRecord:
+    """The storage-side record of an extracted page."""
+    extraction = page.extraction
+    assert extraction is not None and page.canonical_url is not None
+    return ArticleRecord(
+        canonical_url=page.canonical_url,
+        text=extraction.text,
+        extractor_version=EXTRACTOR_VERSION,
+        title=extraction.title,
+        original_title=extraction.original_title,
+        description=extraction.description,
+        authors=extraction.authors,
+        correspondents=extraction.correspondents,
+        editor=extraction.editor,
+        source=extraction.source,
+        published=extraction.published,
+        modified=extraction.modified,
+        language=page.language,
+        images=extraction.images,
+        tags=extraction.tags,
+        seen_urls=tuple(dict.fromkeys((page.url, *page.seen_urls))),
+    )
+
+
+class ArchivePipeline:
+    """Writes pages and failures to the archive named by ``ARCHIVE_DATABASE_URL``."""
+
+    def __init__(self, crawler: Crawler, database_url: str, warc_dir: Path | None) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.database_url = database_url
+        self.warc_dir = warc_dir
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self._sites: dict[str, int] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_ENABLED is off")
+        url = settings.get("ARCHIVE_DATABASE_URL")
+        if not url:
+            raise NotConfigured("ARCHIVE_DATABASE_URL is not set")
+        warc_dir = settings.get("ARCHIVE_WARC_DIR")
+        pipeline = cls(crawler, url, Path(warc_dir) if warc_dir else None)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    async def _call(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
+
+    def _open(self, spider_name: str, site: str | None) -> None:
+        try:
+            self.archive = open_archive(self.database_url, warc_dir=self.warc_dir)
+        except ArchiveError as exc:
+            # One clear line, not a traceback: the crawl cannot archive anything.
+            logger.error("%s", exc)
+            raise
+        with self.archive.transaction() as session:
+            site_id = ensure_site(session, site) if site else None
+            self.run_id = start_run(session, spider_name, site_id=site_id)
+        logger.info("archiving to %s (crawl run %s)", self.archive.url, self.run_id)
+
+    async def open_spider(self) -> None:
+        spider = self.crawler.spider
+        assert spider is not None
+        await self._call(self._open, spider.name, getattr(spider, "site_name", None))
+
+    def _site_id(self, session: Any, name: str) -> int:
+        if name not in self._sites:
+            self._sites[name] = ensure_site(session, name)
+        return self._sites[name]
+
+    def _store(self, page: Page) -> tuple[str, Stored | None]:
+        assert self.archive is not None
+        with self.archive.transaction() as session:
+            site_id = self._site_id(session, page.site)
+            fetched = FetchedPage(
+                page.url, page.status, page.headers, page.body, page.fetched_at, page.kind
+            )
+            capture = record_capture(
+                session, self.archive.warc, fetched, site_id=site_id, run_id=self.run_id
+            )
+            if page.problem is not None:
+                capture.error = page.problem
+            stored = None
+            if page.extraction is not None and page.problem is None:
+                stored = store_article(
+                    session, article_record(page), site_id=site_id, capture_id=capture.id
+                )
+            return capture.warc_record_type or "none", stored
+
+    def _fail(self, failure: FetchFailure) -> None:
+        assert self.archive is not None
+        with self.archive.transaction() as session:
+            site_id = self._site_id(session, failure.site)
+            record_failure(
+                session,
+                failure.url,
+                failure.reason,
+                status=failure.status,
+                site_id=site_id,
+                run_id=self.run_id,
+            )
+
+    async def process_item(self, item: object) -> object:
+        if isinstance(item, FetchFailure):
+            await self._call(self._fail, item)
+            self.stats.inc_value("archive/failure")
+            raise DropItem(f"recorded failure ({item.reason}): {item.url}", log_level="DEBUG")
+        if not isinstance(item, Page):
+            return item
+        record_type, stored = await self._call(self._store, item)
+        self.stats.inc_value(f"archive/capture/{record_type}")
+        if item.problem is not None:
+            raise DropItem(f"{item.problem}: {item.url}", log_level="INFO")
+        if stored is None:
+            raise DropItem(f"kept as a capture ({item.kind}): {item.url}", log_level="DEBUG")
+        self.stats.inc_value(f"archive/article/{stored.outcome}")
+        logger.debug("article %s %s: %s", stored.article_id, stored.outcome, item.canonical_url)
+        return item
+
+    async def close_spider(self) -> None:
+        # The run is closed in spider_closed, which knows the reason the crawl ended.
+        await self._call(lambda: None)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None:
+            return
+        try:
+            if self.run_id is not None:
+                with self.archive.transaction() as session:
+                    finish_run(session, self.run_id, reason, self.stats.get_stats())
+        finally:
+            self._writer.shutdown(wait=True)
+            self.archive.close()
+            self.archive = None

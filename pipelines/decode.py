@@ -1,0 +1,116 @@
+"""Stage 1: bytes to text, GBK-aware, and right when the page's own declaration is wrong.
+
+Order of evidence: a byte-order mark; then valid UTF-8 (GBK text is almost never valid UTF-8,
+so a page that *declares* gb2312 but is UTF-8 decodes right); then the HTTP header and the
+``<meta>`` charset; then detection. GB2312 and GBK are decoded as GB18030, their superset:
+pages labelled gb2312 routinely use characters outside it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from typing import Self
+
+from charset_normalizer import from_bytes
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from pipelines.page import Page
+
+logger = logging.getLogger(__name__)
+
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# <meta charset="gbk"> and <meta http-equiv="Content-Type" content="text/html; charset=gbk">
+_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "big5": "big5hkscs",
+    "ascii": "utf-8",
+    "iso8859-1": "cp1252",  # what browsers do with latin-1 labels
+}
+
+
+def normalize_charset(label: str) -> str | None:
+    """The Python codec for a charset label, widened to its superset; None if unknown."""
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
+    """Charsets the page declares, header first, as Python codec names."""
+    labels = []
+    if content_type and (match := _HEADER_CHARSET_RE.search(content_type)):
+        labels.append(match.group(1))
+    if match := _META_CHARSET_RE.search(body[:4096]):
+        labels.append(match.group(1).decode("ascii", "replace"))
+    names = [normalize_charset(label) for label in labels]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A page cut off mid-character is still UTF-8.
+        return exc.start >= len(body) - 3 and exc.reason == "unexpected end of data"
+    return True
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode a page; returns ``(text, codec name)``. Never raises on bad bytes."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, "replace"), name
+    if _is_utf8(body):
+        return body.decode("utf-8", "ignore"), "utf-8"
+    for name in declared_charsets(body, content_type):
+        if name == "utf-8":
+            continue  # not valid UTF-8, as checked above: the declaration is wrong
+        try:
+            return body.decode(name), name
+        except UnicodeDecodeError:
+            logger.debug("declared charset %s does not decode", name)
+    try:
+        return body.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(body[:200_000]).best()
+    name = normalize_charset(best.encoding) if best is not None else None
+    name = name or "utf-8"
+    return body.decode(name, "replace"), name
+
+
+class DecodePipeline:
+    """Sets ``page.html`` and ``page.encoding`` on article pages."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, Page) or not item.pending:
+            return item
+        if not item.body.strip():
+            self.stats.inc_value("decode/empty")
+            item.problem = "empty response"
+            return item
+        item.html, item.encoding = decode_html(item.body, item.header("content-type"))
+        self.stats.inc_value(f"decode/{item.encoding}")
+        return item

@@ -1,0 +1,297 @@
+"""The storage layer on a real database: SQLite, and PostgreSQL where configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.archive import (
+    ArticleRecord,
+    FetchedPage,
+    Outcome,
+    content_hash,
+    ensure_site,
+    finish_run,
+    record_capture,
+    record_failure,
+    start_run,
+    store_article,
+)
+from storage.database import Archive, ArchiveError, current_revision, head_revision, open_archive
+from storage.models import Article, ArticleVersion, Capture, CrawlRun
+from storage.queries import article_record, get_article, search, stats
+from storage.search import QueryError, parse_query, segment, tokens
+
+CST = timezone(timedelta(hours=8))
+
+
+def record(url: str, text: str, **fields: object) -> ArticleRecord:
+    return ArticleRecord(canonical_url=url, text=text, extractor_version="test", **fields)  # type: ignore[arg-type]
+
+
+def fill(archive: Archive) -> dict[str, int]:
+    """Three articles on two sites, in two languages."""
+    ids = {}
+    with archive.transaction() as session:
+        qilu = ensure_site(session, "qilu")
+        en = ensure_site(session, "english")
+        ids["huaiyin"] = store_article(
+            session,
+            record(
+                "https://www.ql1d.com/general/1.html",
+                "槐荫区义务教育优质均衡发展，新增学位3.6万余个。\n教师交流轮岗比例达32%。",
+                title="济南槐荫：深耕优质均衡发展",
+                published=datetime(2026, 1, 7, 15, 34, tzinfo=CST),
+                language="zh-cn",
+                authors=("王贝艺",),
+            ),
+            site_id=qilu,
+        ).article_id
+        ids["garlic"] = store_article(
+            session,
+            record(
+                "https://www.ql1d.com/general/2.html",
+                "金乡大蒜出口量创新高，冷库储量达到两百万吨。",
+                title="金乡大蒜出口创新高",
+                published=datetime(2026, 1, 9, 8, 0, tzinfo=CST),
+                language="zh-cn",
+            ),
+            site_id=qilu,
+        ).article_id
+        ids["english"] = store_article(
+            session,
+            record(
+                "https://en.example.com/2026/01/schools.html",
+                "Compulsory education in Leling reached balanced development.",
+                title="Leling schools recognised",
+                published=datetime(2026, 1, 8, 10, 0, tzinfo=UTC),
+                language="en",
+            ),
+            site_id=en,
+        ).article_id
+    return ids
+
+
+def test_new_archive_is_created_at_the_latest_revision(archive: Archive) -> None:
+    assert current_revision(archive.engine) == head_revision()
+
+
+def test_reopening_an_archive_keeps_its_contents(archive_url: str, tmp_path: Path) -> None:
+    first = open_archive(archive_url, warc_dir=tmp_path / "w")
+    fill(first)
+    first.close()
+    again = open_archive(archive_url, warc_dir=tmp_path / "w")
+    with again.session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 3
+    again.close()
+
+
+def test_an_old_schema_is_not_upgraded_behind_the_users_back(sqlite_url: str, tmp_path: Path) -> None:
+    archive = open_archive(sqlite_url, warc_dir=tmp_path / "w")
+    with archive.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+    archive.close()
+    with pytest.raises(ArchiveError, match="newsarchive db upgrade"):
+        open_archive(sqlite_url)
+
+
+def test_unreachable_and_malformed_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="not a database URL"):
+        open_archive("not a url")
+    with pytest.raises(ArchiveError, match="unknown database type 'nonsense'"):
+        open_archive("nonsense://")
+    with pytest.raises(ArchiveError, match="no such directory"):
+        open_archive(f"sqlite:///{tmp_path}/missing/archive.db")
+    with pytest.raises(ArchiveError, match="cannot open the archive"):
+        open_archive("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+
+
+def test_storing_is_idempotent_and_versions_only_on_text_change(archive: Archive) -> None:
+    text = "第一段。\n第二段。"
+    with archive.transaction() as session:
+        site = ensure_site(session, "demo")
+        first = store_article(session, record("https://a/1", text, title="T"), site_id=site)
+        again = store_article(session, record("https://a/1", text, title="T"), site_id=site)
+        spaced = store_article(session, record("https://a/1", "第一段。  \n\n第二段。 ", title="T"), site_id=site)
+        changed = store_article(session, record("https://a/1", text + "\n更正：第三段。", title="T2"), site_id=site)
+    assert (first.outcome, again.outcome, spaced.outcome, changed.outcome) == (
+        Outcome.NEW, Outcome.UNCHANGED, Outcome.UNCHANGED, Outcome.CHANGED,
+    )  # fmt: skip
+    assert first.article_id == changed.article_id
+    with archive.session() as session:
+        article = session.get(Article, first.article_id)
+        assert article is not None
+        assert (article.version_count, article.title) == (2, "T2")
+        versions = session.scalars(select(ArticleVersion).order_by(ArticleVersion.number)).all()
+        assert [v.number for v in versions] == [1, 2]
+        assert versions[0].text == text and "第三段" in versions[1].text
+        assert versions[1].content_hash == content_hash(text + "\n更正：第三段。")
+
+
+def test_the_publishers_offset_survives_storage(archive: Archive) -> None:
+    ids = fill(archive)
+    with archive.session() as session:
+        shown = article_record(session.get(Article, ids["huaiyin"]))  # type: ignore[arg-type]
+    assert shown["published"] == "2026-01-07T15:34:00+08:00"
+    assert shown["authors"] == ["王贝艺"]
+
+
+def test_article_found_by_any_url_it_was_seen_under(archive: Archive) -> None:
+    with archive.transaction() as session:
+        site = ensure_site(session, "demo")
+        stored = store_article(
+            session,
+            record("https://a/2", "正文", seen_urls=("https://m.a/2?f=post2020", "https://a/2")),
+            site_id=site,
+        )
+    with archive.session() as session:
+        assert get_article(session, "https://m.a/2?f=post2020").id == stored.article_id  # type: ignore[union-attr]
+        assert get_article(session, str(stored.article_id)).id == stored.article_id  # type: ignore[union-attr]
+        assert get_article(session, "https://nowhere/") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("教育", {"huaiyin"}),  # two characters: below the trigram tokenizer's reach
+        ("学位", {"huaiyin"}),
+        ("优质均衡", {"huaiyin"}),  # a phrase of bigrams
+        ("教", {"huaiyin"}),  # one character
+        ("大蒜", {"garlic"}),
+        ("education", {"english"}),
+        ("EDUCATION", {"english"}),
+        ('"balanced development"', {"english"}),
+        ('"development balanced"', set()),
+        ("教育 大蒜", set()),  # every term must match
+        ("金乡 出口", {"garlic"}),
+    ],
+)
+def test_search_finds_chinese_and_english_words(archive: Archive, query: str, expected: set[str]) -> None:
+    ids = fill(archive)
+    names = {v: k for k, v in ids.items()}
+    with archive.session() as session:
+        found = {names[hit.article.id] for hit in search(session, query)}
+    assert found == expected
+
+
+def test_search_filters_and_orders(archive: Archive) -> None:
+    ids = fill(archive)
+    with archive.session() as session:
+        def found(query: str, **filters: object) -> list[int]:
+            return [h.article.id for h in search(session, query, **filters)]  # type: ignore[arg-type]
+
+        assert found("优质", language="zh") == [ids["huaiyin"]]
+        assert found("优质", language="en") == []
+        assert found("education", site="english") == [ids["english"]]
+        assert found("education", site="qilu") == []
+        since = datetime(2026, 1, 8, tzinfo=UTC)
+        assert found("金乡", since=since) == [ids["garlic"]]
+        assert found("教育", since=since) == []
+        assert found("教育", until=since) == [ids["huaiyin"]]
+        hits = search(session, "教育")
+        assert "[教育]" in hits[0].snippet
+
+
+def test_search_sorts_newest_first(archive: Archive) -> None:
+    with archive.transaction() as session:
+        site = ensure_site(session, "demo")
+        for day in (3, 1, 2):
+            store_article(
+                session,
+                record(f"https://a/{day}", f"教育新闻第{day}篇", published=datetime(2026, 1, day, tzinfo=CST)),
+                site_id=site,
+            )
+    with archive.session() as session:
+        hits = search(session, "教育", sort="newest")
+    assert [h.article.canonical_url for h in hits] == ["https://a/3", "https://a/2", "https://a/1"]
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "", "   ", "!!! ???", '""'])
+def test_malformed_queries_are_clear_errors(archive: Archive, query: str) -> None:
+    with archive.session() as session, pytest.raises(QueryError):
+        search(session, query)
+
+
+def test_search_syntax_cannot_be_injected(archive: Archive) -> None:
+    fill(archive)
+    with archive.session() as session:
+        for query in ["NEAR(教育 学位)", "title:教育", "教育*", "教育) OR (1", "'; DROP TABLE articles; --"]:
+            search(session, query)  # no exception, no effect
+        assert session.scalar(select(func.count()).select_from(Article)) == 3
+
+
+def test_segmentation() -> None:
+    assert tokens("优质均衡 Education，ＡＢＣ") == ["优质", "质均", "均衡", "衡", "education", "abc"]
+    assert segment("教育") == "教育 育"
+    assert [t.tokens for t in parse_query('教育 "balanced development" 教')] == [
+        ("教育",), ("balanced", "development"), ("教",),
+    ]  # fmt: skip
+
+
+def test_captures_are_valid_warc_and_identical_payloads_become_revisits(archive: Archive, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    body = "<html><body><p>教育新闻</p></body></html>".encode("gbk")
+    headers = [("Content-Type", "text/html; charset=GBK"), ("Content-Encoding", "gzip"), ("Content-Length", "9")]
+    page = FetchedPage("https://a/gbk.html", 200, headers, body, now)
+    with archive.transaction() as session:
+        site = ensure_site(session, "demo")
+        first = record_capture(session, archive.warc, page, site_id=site)
+        second = record_capture(session, archive.warc, page, site_id=site)
+        changed = FetchedPage("https://a/gbk.html", 200, headers, body + b"<!-- -->", now)
+        third = record_capture(session, archive.warc, changed, site_id=site)
+    assert [c.warc_record_type for c in (first, second, third)] == ["response", "revisit", "response"]
+    raw = archive.warc.read(first.warc_file, first.warc_offset)  # type: ignore[arg-type]
+    assert raw.body == body and raw.status == 200
+    assert ("Content-Type", "text/html; charset=GBK") in raw.headers
+    archive.close()
+    files = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert files
+    check = subprocess.run(
+        [str(Path(sys.executable).with_name("warcio")), "check", *map(str, files)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_warc_files_rotate_by_size(tmp_path: Path) -> None:
+    from storage.warc import WarcStore
+
+    store = WarcStore(tmp_path, max_file_size=2000)
+    now = datetime.now(UTC)
+    locations = [store.write_response(f"https://a/{i}", 200, [], os.urandom(3000), now) for i in range(3)]
+    store.close()
+    assert len({loc.filename for loc in locations}) == 3
+    for i, loc in enumerate(locations):
+        assert WarcStore(tmp_path).read(loc.filename, loc.offset).url == f"https://a/{i}"
+
+
+def test_crawl_runs_and_failures_are_recorded(archive: Archive) -> None:
+    with archive.transaction() as session:
+        site = ensure_site(session, "demo")
+        run = start_run(session, "news", site_id=site)
+        record_failure(session, "https://a/missing", "HTTP 404", status=404, site_id=site, run_id=run)
+        finish_run(session, run, "finished", {"response_received_count": 7, "archive/article/new": 3})
+    with archive.session() as session:
+        crawl = session.get(CrawlRun, run)
+        assert crawl is not None
+        assert (crawl.outcome, crawl.pages_fetched, crawl.new_articles, crawl.failures) == ("finished", 7, 3, 1)
+        assert crawl.finished_at is not None
+        failure = session.scalars(select(Capture).where(Capture.kind == "failure")).one()
+        assert (failure.status, failure.error) == (404, "HTTP 404")
+        report = stats(session)
+    assert report["failures"] == 1 and report["crawl_runs"] == 1
+
+
+def test_stats_counts_sites_and_languages(archive: Archive) -> None:
+    fill(archive)
+    with archive.session() as session:
+        report = stats(session)
+    assert report["articles"] == 3
+    assert {s["site"]: s["articles"] for s in report["sites"]} == {"qilu": 2, "english": 1}
+    assert {lang["language"]: lang["articles"] for lang in report["languages"]} == {"zh-cn": 2, "en": 1}
