@@ -46,7 +46,7 @@ def sniff(body: bytes, content_type: str | None) -> str:
 
 
 def _root(body: bytes) -> etree._Element | None:
-    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)  # type: ignore[call-arg]
+    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
     try:
         return etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError:
@@ -60,7 +60,7 @@ def _local(tag: object) -> str:
 def _child_text(element: etree._Element, *names: str) -> str | None:
     for child in element.iter():
         if _local(child.tag) in names and child.text and child.text.strip():
-            return child.text.strip()
+            return str(child.text).strip()
     return None
 
 
@@ -114,7 +114,7 @@ def _atom_link(entry: etree._Element) -> str | None:
         if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
             href = child.get("href")
             if href:
-                return href
+                return str(href)
     return None
 
 

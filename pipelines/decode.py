@@ -54,8 +54,8 @@ def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
     labels = []
     if content_type and (match := _HEADER_CHARSET_RE.search(content_type)):
         labels.append(match.group(1))
-    if match := _META_CHARSET_RE.search(body[:4096]):
-        labels.append(match.group(1).decode("ascii", "replace"))
+    if meta := _META_CHARSET_RE.search(body[:4096]):
+        labels.append(meta.group(1).decode("ascii", "replace"))
     names = [normalize_charset(label) for label in labels]
     return list(dict.fromkeys(name for name in names if name))
 
@@ -88,9 +88,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     best = from_bytes(body[:200_000]).best()
-    name = normalize_charset(best.encoding) if best is not None else None
-    name = name or "utf-8"
-    return body.decode(name, "replace"), name
+    detected = normalize_charset(best.encoding) if best is not None else None
+    return body.decode(detected or "utf-8", "replace"), detected or "utf-8"
 
 
 class DecodePipeline:

@@ -113,7 +113,14 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (creates a new archive from nothing)."""
-    command.upgrade(_alembic_config(engine), revision)
+    # Alembic narrates every plugin and step at INFO; a crawl log needs none of it.
+    alembic_logger = logging.getLogger("alembic")
+    level = alembic_logger.level
+    alembic_logger.setLevel(max(level, logging.WARNING))
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    finally:
+        alembic_logger.setLevel(level)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, cast, column, func, literal, literal_column, or_, select, table, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Site
 from storage.search import (
@@ -78,7 +79,7 @@ def search(
     if session.get_bind().dialect.name == "sqlite":
         match = text("article_search MATCH :match").bindparams(match=fts5_expression(terms))
         # bm25 is lower for better matches; a title match counts five times a body match.
-        score = literal_column("bm25(article_search, 5.0, 1.0)")
+        score: ColumnElement[Any] = literal_column("bm25(article_search, 5.0, 1.0)")
         stmt = (
             select(Article, score.label("score"))
             .join(_SEARCH, _SEARCH.c.rowid == Article.id)

@@ -88,7 +88,7 @@ class NewsSpider(scrapy.Spider):
         yield self._page(response, "sitemap")
         kind, entries = discovery.parse_sitemap(_gunzip(response.body))
         if kind == "invalid":
-            self.crawler.stats.inc_value("discovery/sitemap/invalid")  # type: ignore[union-attr]
+            self._count("discovery/sitemap/invalid")
             self.logger.warning("malformed sitemap: %s", response.url)
         for entry in entries:
             if kind == "sitemapindex":
@@ -188,16 +188,19 @@ class NewsSpider(scrapy.Spider):
         """Every failed fetch is recorded in the archive's capture log; the crawl goes on."""
         request = getattr(failure, "request", None)
         status = None
-        if failure.check(HttpError):
-            response = failure.value.response
-            status = response.status
+        if isinstance(failure.value, HttpError):
+            status = failure.value.response.status
             reason = f"HTTP {status}"
         else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+            reason = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         url = request.url if request is not None else "?"
-        self.crawler.stats.inc_value("discovery/failure")  # type: ignore[union-attr]
+        self._count("discovery/failure")
         self.logger.info("fetch failed (%s): %s", reason, url)
         yield FetchFailure(url=url, site=self.site_name, reason=reason, status=status)
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
 
     def ignore(self, failure: Failure) -> None:
         """robots.txt is optional: a site without one is normal."""

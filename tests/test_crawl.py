@@ -1,0 +1,152 @@
+"""End to end: a real `scrapy crawl news` of the bundled demo site into a real archive."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.demo.content import ARTICLES, CLUTTER_PHRASES
+from crawler.demo.server import DemoSite
+from storage.database import Archive, open_archive
+from storage.models import Article, ArticleVersion, Capture, CrawlRun
+from storage.queries import article_record, search
+from tests.conftest import run_crawl
+
+
+@dataclasses.dataclass
+class Crawled:
+    site: DemoSite
+    base_url: str
+    db_url: str
+    warc_dir: Path
+    output: str
+
+    def open(self) -> Archive:
+        return open_archive(self.db_url, warc_dir=self.warc_dir)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    """The demo site, crawled once from its homepage; shared by the read-only tests below."""
+    tmp = tmp_path_factory.mktemp("crawl")
+    site = DemoSite()
+    with site.serve("127.0.0.1", 0) as base_url:
+        db_url = f"sqlite:///{tmp / 'archive.db'}"
+        result = run_crawl(base_url + "/", db_url, warc_dir=tmp / "warc")
+        yield Crawled(site, base_url, db_url, tmp / "warc", result.stderr)
+
+
+def records(crawled: Crawled) -> dict[str, dict[str, Any]]:
+    archive = crawled.open()
+    try:
+        with archive.session() as session:
+            articles = session.scalars(select(Article)).all()
+            return {a.canonical_url.removeprefix(crawled.base_url): article_record(a) for a in articles}
+    finally:
+        archive.close()
+
+
+def test_every_demo_article_is_archived_once(crawled: Crawled) -> None:
+    found = records(crawled)
+    assert sorted(found) == sorted(a.path for a in ARTICLES)
+
+
+@pytest.mark.parametrize("demo", ARTICLES, ids=lambda a: a.path)
+def test_archived_article_matches_the_page(crawled: Crawled, demo: Any) -> None:
+    record = records(crawled)[demo.path]
+    assert record["title"] == demo.title
+    assert record["published"] == demo.published
+    assert record["language"] == demo.language
+    text = record["text"]
+    for paragraph in demo.paragraphs:
+        assert paragraph in text, f"missing paragraph: {paragraph[:40]}"
+    for phrase in CLUTTER_PHRASES:
+        assert phrase not in text, f"clutter {phrase!r} left in the text of {demo.path}"
+
+
+def test_search_finds_the_chinese_education_articles(crawled: Crawled) -> None:
+    archive = crawled.open()
+    try:
+        with archive.session() as session:
+            hits = search(session, "教育", language="zh", limit=100)
+            found = {h.article.canonical_url.removeprefix(crawled.base_url) for h in hits}
+    finally:
+        archive.close()
+    expected = {
+        a.path
+        for a in ARTICLES
+        if a.language.startswith("zh") and ("教育" in a.title or any("教育" in p for p in a.paragraphs))
+    }
+    assert expected and found == expected
+
+
+def test_robots_txt_is_obeyed(crawled: Crawled) -> None:
+    assert "/robots.txt" in crawled.site.requests
+    assert not [path for path in crawled.site.requests if path.startswith("/private/")]
+
+
+def test_the_crawl_is_recorded_with_its_raw_pages(crawled: Crawled) -> None:
+    archive = crawled.open()
+    try:
+        with archive.session() as session:
+            run = session.scalars(select(CrawlRun)).one()
+            captures = session.scalar(select(func.count()).select_from(Capture))
+    finally:
+        archive.close()
+    assert run.outcome == "finished"
+    assert run.new_articles == len(ARTICLES)
+    assert run.pages_fetched >= len(ARTICLES)
+    assert captures and captures >= len(ARTICLES)
+    files = sorted(map(str, crawled.warc_dir.glob("*.warc.gz")))
+    check = subprocess.run(
+        [str(Path(sys.executable).with_name("warcio")), "check", *files],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert files and check.returncode == 0, check.stdout + check.stderr
+    assert re.search(r"'archive/article/new': %d" % len(ARTICLES), crawled.output)
+
+
+def test_a_second_crawl_adds_nothing_and_a_changed_text_one_version(tmp_path: Path) -> None:
+    site = DemoSite()
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    with site.serve("127.0.0.1", 0) as base_url:
+        run_crawl(base_url + "/", db_url, warc_dir=tmp_path / "warc")
+        run_crawl(base_url + "/", db_url, warc_dir=tmp_path / "warc")
+        archive = open_archive(db_url, warc_dir=tmp_path / "warc")
+        with archive.session() as session:
+            assert session.scalar(select(func.count()).select_from(Article)) == len(ARTICLES)
+            assert session.scalar(select(func.count()).select_from(ArticleVersion)) == len(ARTICLES)
+            runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+            assert [(r.new_articles, r.new_versions) for r in runs] == [(len(ARTICLES), 0), (0, 0)]
+        archive.close()
+
+        target = ARTICLES[0]
+        changed = (*target.paragraphs, "更正：本文第二段数据已更新。")
+        site.articles[target.path] = dataclasses.replace(target, paragraphs=changed)
+        run_crawl(base_url + "/", db_url, warc_dir=tmp_path / "warc")
+    archive = open_archive(db_url, warc_dir=tmp_path / "warc")
+    with archive.session() as session:
+        versions = session.scalars(select(ArticleVersion).where(ArticleVersion.number > 1)).all()
+        assert [v.article.canonical_url for v in versions] == [base_url + target.path]
+        assert "更正：本文第二段数据已更新。" in versions[0].text
+    archive.close()
+
+
+@pytest.mark.postgres
+def test_crawl_into_postgresql(postgres_url: str, demo_site: tuple[DemoSite, str], tmp_path: Path) -> None:
+    _, base_url = demo_site
+    run_crawl(base_url + "/", postgres_url, warc_dir=tmp_path / "warc")
+    archive = open_archive(postgres_url, warc_dir=tmp_path / "warc")
+    with archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == len(ARTICLES)
+        hits = search(session, "教育", language="zh")
+        assert hits and all("教育" in (h.article.title or "") + h.article.text for h in hits)
+    archive.close()
