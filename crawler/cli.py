@@ -17,8 +17,17 @@ from typing import Any, TypeVar
 
 import click
 
-from storage.database import Archive, ArchiveError, current_revision, head_revision, open_archive
-from storage.database import create_archive_engine, database_url, display_url, upgrade
+from storage.database import (
+    Archive,
+    ArchiveError,
+    create_archive_engine,
+    current_revision,
+    database_url,
+    display_url,
+    head_revision,
+    open_archive,
+    upgrade,
+)
 from storage.queries import article_record, article_summary, get_article, search, stats
 from storage.search import QueryError
 

@@ -10,6 +10,8 @@ import os
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` with up-front checks of spider arguments and the archive (crawler/commands/).
+COMMANDS_MODULE = "crawler.commands"
 
 # Who we are: site operators should be able to reach whoever runs the crawl.
 ARCHIVE_CONTACT = os.environ.get("ARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")

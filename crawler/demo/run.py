@@ -43,9 +43,19 @@ def run(port: int, archive_dir: Path) -> None:
         # The demo site is on this machine: no need to wait between requests.
         _run(
             [
-                _bin("scrapy"), "crawl", "news", "-a", f"url={base_url}/", "-a", "site=demo",
-                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0.01",
-                "-s", "LOG_LEVEL=WARNING",
+                _bin("scrapy"),
+                "crawl",
+                "news",
+                "-a",
+                f"url={base_url}/",
+                "-a",
+                "site=demo",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_START_DELAY=0.01",
+                "-s",
+                "LOG_LEVEL=WARNING",
             ],
             env,
         )
@@ -53,5 +63,6 @@ def run(port: int, archive_dir: Path) -> None:
     _run([cli, "stats", "--format", "table"], env)
     _run([cli, "search", "教育", "--format", "table", "--limit", "10"], env)
     _run([cli, "search", "education", "--format", "table", "--limit", "10"], env)
-    print(f"\nThe archive is {archive_dir / 'archive.db'}, the raw pages in {archive_dir / 'archive-warc'}/.")
+    warc = archive_dir / "archive-warc"
+    print(f"\nThe archive is {archive_dir / 'archive.db'}, the raw pages in {warc}/.")
     print(f"Try: ARCHIVE_DATABASE_URL={db_url} newsarchive show 1 --format table")

@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.items import FetchFailure, Page
+from pipelines.urls import clean_url
 
 # A gzipped sitemap may not expand beyond this (a "zip bomb" stops here).
 MAX_SITEMAP_SIZE = 50 * 1024 * 1024
@@ -53,15 +54,22 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(self, url: str | None = None, site: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not url:
-            raise ValueError("the news spider needs a start URL: scrapy crawl news -a url=URL")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"not an http(s) URL: {url!r}")
+        self.check_arguments(url=url)
+        assert url is not None
         self.start_url = url
         parts = urlsplit(url)
         self.site_name = site or parts.netloc.removeprefix("www.")
         self.allowed_host = (parts.hostname or "").removeprefix("www.")
         self.list_pages = 0
+
+    @staticmethod
+    def check_arguments(url: str | None = None, **_: Any) -> None:
+        """Raise ``ValueError`` with a one-line reason if the ``-a`` arguments are unusable."""
+        if not url:
+            raise ValueError("the news spider needs a start URL: scrapy crawl news -a url=URL")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
 
     async def start(self) -> AsyncIterator[Any]:
         yield scrapy.Request(self.start_url, callback=self.parse_start, errback=self.failed)
@@ -155,8 +163,12 @@ class NewsSpider(scrapy.Spider):
     def _article_request(
         self, response: Response, url: str, entry: discovery.Entry | None = None
     ) -> scrapy.Request:
+        # Tracking parameters dropped before fetching: one request per article, not per link.
         return response.follow(
-            url, callback=self.parse_article, errback=self.failed, cb_kwargs={"entry": entry}
+            clean_url(response.urljoin(url)),
+            callback=self.parse_article,
+            errback=self.failed,
+            cb_kwargs={"entry": entry},
         )
 
     def _on_site(self, url: str) -> bool:
