@@ -6,6 +6,7 @@ huge-tree mode, so an entity bomb or an external entity cannot do anything.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ class Entry:
 
 def sniff(body: bytes, content_type: str | None) -> str:
     """What a start URL returned: ``sitemap``, ``feed``, ``jsonfeed`` or ``html``."""
-    head = body[:2048].lstrip().lower()
+    head = body[:2048].removeprefix(codecs.BOM_UTF8).lstrip().lower()
     kind = (content_type or "").lower()
     if head.startswith(b"{") and (b"jsonfeed.org" in head or "json" in kind):
         return "jsonfeed"
@@ -122,7 +123,7 @@ def parse_json_feed(body: bytes) -> list[Entry]:
     """Entries of a JSON Feed (https://jsonfeed.org/version/1.1)."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return []
     items = data.get("items") if isinstance(data, dict) else None
     entries = []
@@ -131,12 +132,16 @@ def parse_json_feed(body: bytes) -> list[Entry]:
             entries.append(
                 Entry(
                     url=item["url"],
-                    title=item.get("title"),
-                    published=item.get("date_published"),
-                    modified=item.get("date_modified"),
+                    title=_str(item.get("title")),
+                    published=_str(item.get("date_published")),
+                    modified=_str(item.get("date_modified")),
                 )
             )
     return entries
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def robots_sitemaps(text: str) -> list[str]:
@@ -145,6 +150,8 @@ def robots_sitemaps(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# Date archives such as /2026/01/ or /2026/01/07/ list articles; they are not articles.
+_ARCHIVE_INDEX = re.compile(r"^(/[a-z]+)*(/\d{2,4}){1,3}/?$", re.I)
 # Article URLs: a date in the path (/2026/01/07/, /202601/, /26/0107/), a long numeric id
 # (/general/20855836.html, t20260107_123456.html), a 163.com docid (/article/KJ7A…9KQ.html), or
 # a long hyphenated slug (/en/2026/01/county-schools-recognised.html).
@@ -166,7 +173,7 @@ _NOT_ARTICLE = re.compile(
 
 def looks_like_article_url(url: str) -> bool:
     path = urlsplit(url).path
-    if _NOT_ARTICLE.search(path):
+    if _NOT_ARTICLE.search(path) or _ARCHIVE_INDEX.search(path):
         return False
     return any(pattern.search(path) for pattern in _ARTICLE_PATTERNS)
 
@@ -187,8 +194,9 @@ def is_next_page_link(text: str, rel: str | None, url: str) -> bool:
 
 def looks_like_section_url(url: str) -> bool:
     """A shallow section index such as /news/ or /en/index.html."""
-    path = urlsplit(url).path
-    if _PAGE_URL.search(path) or looks_like_article_url(url):
+    parts = urlsplit(url)
+    path = parts.path
+    if _PAGE_URL.search(f"{path}?{parts.query}") or looks_like_article_url(url):
         return False
     depth = len([part for part in path.split("/") if part])
     return (path.endswith("/") and depth <= 2) or re.search(r"/index\.s?html?$", path) is not None

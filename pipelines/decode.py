@@ -57,6 +57,9 @@ def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
     if meta := _META_CHARSET_RE.search(body[:4096]):
         labels.append(meta.group(1).decode("ascii", "replace"))
     names = [normalize_charset(label) for label in labels]
+    # A page that can declare anything in ASCII is not UTF-16/32, whatever it says (the HTML
+    # standard's prescan reads such a label as UTF-8); a real UTF-16 page starts with a BOM.
+    names = ["utf-8" if name and name.startswith(("utf-16", "utf-32")) else name for name in names]
     return list(dict.fromkeys(name for name in names if name))
 
 

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Self
 
-from langdetect import DetectorFactory, detect
+from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
@@ -29,6 +29,8 @@ MIN_LETTERS = 20
 # The first few thousand characters decide; more only costs time.
 SAMPLE_SIZE = 3000
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_HANGUL_RE = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_KANA_RE = re.compile("[\u3040-\u30ff]")
 _TRADITIONAL = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
 
 
@@ -50,10 +52,19 @@ def detect_language(text: str, html_lang: str | None = None) -> str | None:
     if len(_LETTER_RE.findall(sample)) < MIN_LETTERS:
         return normalize_html_lang(html_lang)
     try:
-        return str(detect(sample))
+        candidates = detect_langs(sample)
     except LangDetectException:
         logger.debug("language not detected, using <html lang>=%s", html_lang)
         return normalize_html_lang(html_lang)
+    # langdetect sometimes takes traditional Chinese for Korean or Japanese; a text with no
+    # Hangul is not Korean, and one with no kana is not Japanese.
+    for candidate in candidates:
+        if candidate.lang == "ko" and not _HANGUL_RE.search(sample):
+            continue
+        if candidate.lang == "ja" and not _KANA_RE.search(sample):
+            continue
+        return str(candidate.lang)
+    return normalize_html_lang(html_lang)
 
 
 class LanguagePipeline:

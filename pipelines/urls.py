@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # Query parameters that track where a click came from and never select content.
 # f/spss/clickfrom: 163.com recommendation links (…?f=post2020_dy_recommends); the rest are
@@ -36,7 +36,7 @@ TRACKING_PARAMETERS = frozenset(
 
 
 def _is_tracking(name: str) -> bool:
-    name = name.lower()
+    name = unquote(name).lower()
     return name in TRACKING_PARAMETERS or name.startswith("utm_")
 
 
@@ -45,13 +45,14 @@ def clean_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
     port = parts.port
     if port and not (scheme == "http" and port == 80) and not (scheme == "https" and port == 443):
         host = f"{host}:{port}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    )
-    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+    # Segments are kept verbatim (show.php?12345 stays as it is); only tracking ones go.
+    kept = [s for s in parts.query.split("&") if s and not _is_tracking(s.split("=", 1)[0])]
+    return urlunsplit((scheme, host, parts.path or "/", "&".join(kept), ""))
 
 
 def _site_host(url: str) -> str:
@@ -67,7 +68,7 @@ def canonical_url(page_url: str, declared: str | None) -> str:
     """
     if (
         declared
-        and declared.startswith(("http://", "https://"))
+        and declared.lower().startswith(("http://", "https://"))
         and _site_host(declared) == _site_host(page_url)
     ):
         return clean_url(declared)

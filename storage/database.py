@@ -10,11 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///archive.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The Alembic head this code needs. Opening an archive checks it without importing Alembic (a
+# test keeps it equal to the newest migration); bump it with each new migration.
+SCHEMA_REVISION = "0001"
 
 
 class ArchiveError(Exception):
@@ -93,7 +92,10 @@ def default_warc_dir(url: str) -> Path:
     return Path("warc")
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine) -> Any:
+    # Alembic is imported only where migrations run: it costs most of a CLI command's start-up.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -101,14 +103,19 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The archive's schema revision; None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -117,6 +124,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     alembic_logger = logging.getLogger("alembic")
     level = alembic_logger.level
     alembic_logger.setLevel(max(level, logging.WARNING))
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), revision)
     finally:
@@ -184,10 +193,10 @@ def open_archive(
                 raise ArchiveError(f"{shown} holds other tables and no newsarchive schema")
             logger.info("creating a new archive: %s", shown)
             upgrade(engine)
-        elif revision != head_revision():
+        elif revision != SCHEMA_REVISION:
             raise ArchiveError(
                 f"the archive is at schema revision {revision}, this version needs "
-                f"{head_revision()}: run `newsarchive db upgrade`"
+                f"{SCHEMA_REVISION}: run `newsarchive db upgrade`"
             )
     except OperationalError as exc:
         engine.dispose()

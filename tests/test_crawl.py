@@ -49,7 +49,9 @@ def records(crawled: Crawled) -> dict[str, dict[str, Any]]:
     try:
         with archive.session() as session:
             articles = session.scalars(select(Article)).all()
-            return {a.canonical_url.removeprefix(crawled.base_url): article_record(a) for a in articles}
+            return {
+                a.canonical_url.removeprefix(crawled.base_url): article_record(a) for a in articles
+            }
     finally:
         archive.close()
 
@@ -83,7 +85,8 @@ def test_search_finds_the_chinese_education_articles(crawled: Crawled) -> None:
     expected = {
         a.path
         for a in ARTICLES
-        if a.language.startswith("zh") and ("教育" in a.title or any("教育" in p for p in a.paragraphs))
+        if a.language.startswith("zh")
+        and ("教育" in a.title or any("教育" in p for p in a.paragraphs))
     }
     assert expected and found == expected
 
@@ -111,7 +114,7 @@ def test_the_crawl_is_recorded_with_its_raw_pages(crawled: Crawled) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert files and check.returncode == 0, check.stdout + check.stderr
-    assert re.search(r"'archive/article/new': %d" % len(ARTICLES), crawled.output)
+    assert re.search(rf"'archive/article/new': {len(ARTICLES)}\b", crawled.output)
 
 
 def test_a_second_crawl_adds_nothing_and_a_changed_text_one_version(tmp_path: Path) -> None:
@@ -141,7 +144,9 @@ def test_a_second_crawl_adds_nothing_and_a_changed_text_one_version(tmp_path: Pa
 
 
 @pytest.mark.postgres
-def test_crawl_into_postgresql(postgres_url: str, demo_site: tuple[DemoSite, str], tmp_path: Path) -> None:
+def test_crawl_into_postgresql(
+    postgres_url: str, demo_site: tuple[DemoSite, str], tmp_path: Path
+) -> None:
     _, base_url = demo_site
     run_crawl(base_url + "/", postgres_url, warc_dir=tmp_path / "warc")
     archive = open_archive(postgres_url, warc_dir=tmp_path / "warc")

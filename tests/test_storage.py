@@ -23,7 +23,14 @@ from storage.archive import (
     start_run,
     store_article,
 )
-from storage.database import Archive, ArchiveError, current_revision, head_revision, open_archive
+from storage.database import (
+    SCHEMA_REVISION,
+    Archive,
+    ArchiveError,
+    current_revision,
+    head_revision,
+    open_archive,
+)
 from storage.models import Article, ArticleVersion, Capture, CrawlRun
 from storage.queries import article_record, get_article, search, stats
 from storage.search import QueryError, parse_query, segment, tokens
@@ -79,7 +86,7 @@ def fill(archive: Archive) -> dict[str, int]:
 
 
 def test_new_archive_is_created_at_the_latest_revision(archive: Archive) -> None:
-    assert current_revision(archive.engine) == head_revision()
+    assert current_revision(archive.engine) == head_revision() == SCHEMA_REVISION
 
 
 def test_reopening_an_archive_keeps_its_contents(archive_url: str, tmp_path: Path) -> None:
@@ -92,7 +99,9 @@ def test_reopening_an_archive_keeps_its_contents(archive_url: str, tmp_path: Pat
     again.close()
 
 
-def test_an_old_schema_is_not_upgraded_behind_the_users_back(sqlite_url: str, tmp_path: Path) -> None:
+def test_an_old_schema_is_not_upgraded_behind_the_users_back(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     archive = open_archive(sqlite_url, warc_dir=tmp_path / "w")
     with archive.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
@@ -118,8 +127,12 @@ def test_storing_is_idempotent_and_versions_only_on_text_change(archive: Archive
         site = ensure_site(session, "demo")
         first = store_article(session, record("https://a/1", text, title="T"), site_id=site)
         again = store_article(session, record("https://a/1", text, title="T"), site_id=site)
-        spaced = store_article(session, record("https://a/1", "第一段。  \n\n第二段。 ", title="T"), site_id=site)
-        changed = store_article(session, record("https://a/1", text + "\n更正：第三段。", title="T2"), site_id=site)
+        spaced = store_article(
+            session, record("https://a/1", "第一段。  \n\n第二段。 ", title="T"), site_id=site
+        )
+        changed = store_article(
+            session, record("https://a/1", text + "\n更正：第三段。", title="T2"), site_id=site
+        )
     assert (first.outcome, again.outcome, spaced.outcome, changed.outcome) == (
         Outcome.NEW, Outcome.UNCHANGED, Outcome.UNCHANGED, Outcome.CHANGED,
     )  # fmt: skip
@@ -172,7 +185,9 @@ def test_article_found_by_any_url_it_was_seen_under(archive: Archive) -> None:
         ("金乡 出口", {"garlic"}),
     ],
 )
-def test_search_finds_chinese_and_english_words(archive: Archive, query: str, expected: set[str]) -> None:
+def test_search_finds_chinese_and_english_words(
+    archive: Archive, query: str, expected: set[str]
+) -> None:
     ids = fill(archive)
     names = {v: k for k, v in ids.items()}
     with archive.session() as session:
@@ -183,6 +198,7 @@ def test_search_finds_chinese_and_english_words(archive: Archive, query: str, ex
 def test_search_filters_and_orders(archive: Archive) -> None:
     ids = fill(archive)
     with archive.session() as session:
+
         def found(query: str, **filters: object) -> list[int]:
             return [h.article.id for h in search(session, query, **filters)]  # type: ignore[arg-type]
 
@@ -204,7 +220,11 @@ def test_search_sorts_newest_first(archive: Archive) -> None:
         for day in (3, 1, 2):
             store_article(
                 session,
-                record(f"https://a/{day}", f"教育新闻第{day}篇", published=datetime(2026, 1, day, tzinfo=CST)),
+                record(
+                    f"https://a/{day}",
+                    f"教育新闻第{day}篇",
+                    published=datetime(2026, 1, day, tzinfo=CST),
+                ),
                 site_id=site,
             )
     with archive.session() as session:
@@ -221,23 +241,42 @@ def test_malformed_queries_are_clear_errors(archive: Archive, query: str) -> Non
 def test_search_syntax_cannot_be_injected(archive: Archive) -> None:
     fill(archive)
     with archive.session() as session:
-        for query in ["NEAR(教育 学位)", "title:教育", "教育*", "教育) OR (1", "'; DROP TABLE articles; --"]:
+        for query in [
+            "NEAR(教育 学位)",
+            "title:教育",
+            "教育*",
+            "教育) OR (1",
+            "'; DROP TABLE articles; --",
+        ]:
             search(session, query)  # no exception, no effect
         assert session.scalar(select(func.count()).select_from(Article)) == 3
 
 
 def test_segmentation() -> None:
-    assert tokens("优质均衡 Education，ＡＢＣ") == ["优质", "质均", "均衡", "衡", "education", "abc"]
+    assert tokens("优质均衡 Education，ＡＢＣ") == [
+        "优质",
+        "质均",
+        "均衡",
+        "衡",
+        "education",
+        "abc",
+    ]
     assert segment("教育") == "教育 育"
     assert [t.tokens for t in parse_query('教育 "balanced development" 教')] == [
         ("教育",), ("balanced", "development"), ("教",),
     ]  # fmt: skip
 
 
-def test_captures_are_valid_warc_and_identical_payloads_become_revisits(archive: Archive, tmp_path: Path) -> None:
+def test_captures_are_valid_warc_and_identical_payloads_become_revisits(
+    archive: Archive, tmp_path: Path
+) -> None:
     now = datetime.now(UTC)
     body = "<html><body><p>教育新闻</p></body></html>".encode("gbk")
-    headers = [("Content-Type", "text/html; charset=GBK"), ("Content-Encoding", "gzip"), ("Content-Length", "9")]
+    headers = [
+        ("Content-Type", "text/html; charset=GBK"),
+        ("Content-Encoding", "gzip"),
+        ("Content-Length", "9"),
+    ]
     page = FetchedPage("https://a/gbk.html", 200, headers, body, now)
     with archive.transaction() as session:
         site = ensure_site(session, "demo")
@@ -245,7 +284,11 @@ def test_captures_are_valid_warc_and_identical_payloads_become_revisits(archive:
         second = record_capture(session, archive.warc, page, site_id=site)
         changed = FetchedPage("https://a/gbk.html", 200, headers, body + b"<!-- -->", now)
         third = record_capture(session, archive.warc, changed, site_id=site)
-    assert [c.warc_record_type for c in (first, second, third)] == ["response", "revisit", "response"]
+    assert [c.warc_record_type for c in (first, second, third)] == [
+        "response",
+        "revisit",
+        "response",
+    ]
     raw = archive.warc.read(first.warc_file, first.warc_offset)  # type: ignore[arg-type]
     assert raw.body == body and raw.status == 200
     assert ("Content-Type", "text/html; charset=GBK") in raw.headers
@@ -264,7 +307,9 @@ def test_warc_files_rotate_by_size(tmp_path: Path) -> None:
 
     store = WarcStore(tmp_path, max_file_size=2000)
     now = datetime.now(UTC)
-    locations = [store.write_response(f"https://a/{i}", 200, [], os.urandom(3000), now) for i in range(3)]
+    locations = [
+        store.write_response(f"https://a/{i}", 200, [], os.urandom(3000), now) for i in range(3)
+    ]
     store.close()
     assert len({loc.filename for loc in locations}) == 3
     for i, loc in enumerate(locations):
@@ -275,12 +320,21 @@ def test_crawl_runs_and_failures_are_recorded(archive: Archive) -> None:
     with archive.transaction() as session:
         site = ensure_site(session, "demo")
         run = start_run(session, "news", site_id=site)
-        record_failure(session, "https://a/missing", "HTTP 404", status=404, site_id=site, run_id=run)
-        finish_run(session, run, "finished", {"response_received_count": 7, "archive/article/new": 3})
+        record_failure(
+            session, "https://a/missing", "HTTP 404", status=404, site_id=site, run_id=run
+        )
+        finish_run(
+            session, run, "finished", {"response_received_count": 7, "archive/article/new": 3}
+        )
     with archive.session() as session:
         crawl = session.get(CrawlRun, run)
         assert crawl is not None
-        assert (crawl.outcome, crawl.pages_fetched, crawl.new_articles, crawl.failures) == ("finished", 7, 3, 1)
+        assert (crawl.outcome, crawl.pages_fetched, crawl.new_articles, crawl.failures) == (
+            "finished",
+            7,
+            3,
+            1,
+        )
         assert crawl.finished_at is not None
         failure = session.scalars(select(Capture).where(Capture.kind == "failure")).one()
         assert (failure.status, failure.error) == (404, "HTTP 404")
@@ -294,4 +348,7 @@ def test_stats_counts_sites_and_languages(archive: Archive) -> None:
         report = stats(session)
     assert report["articles"] == 3
     assert {s["site"]: s["articles"] for s in report["sites"]} == {"qilu": 2, "english": 1}
-    assert {lang["language"]: lang["articles"] for lang in report["languages"]} == {"zh-cn": 2, "en": 1}
+    assert {lang["language"]: lang["articles"] for lang in report["languages"]} == {
+        "zh-cn": 2,
+        "en": 1,
+    }
