@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-
 from storage.database import Archive, open_archive
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -89,7 +88,11 @@ def run_crawl(
     start_url: str, db_url: str, *extra: str, site: str = "demo", warc_dir: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """A real ``scrapy crawl news`` in a subprocess, fast settings for a local server."""
-    env = {**os.environ, "ARCHIVE_DATABASE_URL": db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    env = {
+        **os.environ,
+        "ARCHIVE_DATABASE_URL": db_url,
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+    }
     if warc_dir is not None:
         env["ARCHIVE_WARC_DIR"] = str(warc_dir)
     command = [

@@ -29,7 +29,9 @@ def test_every_cli_command_is_in_the_readme(command: str) -> None:
 
 
 CUSTOM_SETTINGS = [
-    name for name in vars(crawler.settings) if name.isupper() and not hasattr(default_settings, name)
+    name
+    for name in vars(crawler.settings)
+    if name.isupper() and not hasattr(default_settings, name)
 ]
 
 

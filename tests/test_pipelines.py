@@ -87,7 +87,13 @@ def test_pages_pass_through_every_stage_into_the_archive(
     pages = [fetch(base_url, gbk.path), fetch(base_url, netease.path)]
     results = asyncio.run(chain.run(*pages, empty, failure, listing))
 
-    assert [type(r).__name__ for r in results] == ["Page", "Page", "DropItem", "DropItem", "DropItem"]
+    assert [type(r).__name__ for r in results] == [
+        "Page",
+        "Page",
+        "DropItem",
+        "DropItem",
+        "DropItem",
+    ]
     assert results[0].encoding == "gb18030" and results[0].language == "zh-cn"
     assert gbk.paragraphs[0] in results[0].extraction.text
     assert chain.stat("archive/article/new") == 2
@@ -104,11 +110,18 @@ def test_pages_pass_through_every_stage_into_the_archive(
             ("failure", "HTTP 404"), ("listing", ""),
         ]  # fmt: skip
         run = session.scalars(select(CrawlRun)).one()
-        assert (run.spider, run.outcome, run.new_articles, run.failures) == ("unit", "finished", 2, 1)
+        assert (run.spider, run.outcome, run.new_articles, run.failures) == (
+            "unit",
+            "finished",
+            2,
+            1,
+        )
     archive.close()
 
 
-def test_the_same_page_twice_is_stored_once(demo_site: tuple[Any, str], sqlite_url: str, tmp_path: Path) -> None:
+def test_the_same_page_twice_is_stored_once(
+    demo_site: tuple[Any, str], sqlite_url: str, tmp_path: Path
+) -> None:
     _, base_url = demo_site
     path = ARTICLES[0].path
     for expected in ("new", "unchanged"):
