@@ -23,7 +23,7 @@ class Page:
     body: bytes
     fetched_at: datetime
     site: str
-    # article, listing, feed or sitemap: only articles are decoded and extracted.
+    # article, listing, feed, sitemap or robots: only articles are decoded and extracted.
     kind: str = "article"
     # Everything the page was requested under (redirects, tracking parameters).
     seen_urls: tuple[str, ...] = ()

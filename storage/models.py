@@ -75,7 +75,8 @@ class Capture(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(20))  # article, listing, feed, sitemap, failure
+    # article, listing, feed, sitemap, robots; failure for a fetch that got no response
+    kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[int | None]
     content_type: Mapped[str | None] = mapped_column(String(200))
     payload_length: Mapped[int | None] = mapped_column(BigInteger)

@@ -88,6 +88,7 @@ class NewsSpider(scrapy.Spider):
             yield from self.parse_listing(response, depth=0)
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
+        yield self._page(response, "robots")
         text = response.text if hasattr(response, "text") else ""
         for url in discovery.robots_sitemaps(text):
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
