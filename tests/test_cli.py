@@ -161,7 +161,7 @@ def test_search(filled: Filled, tmp_path: Path, subtests: pytest.Subtests) -> No
             "language": "zh-cn",
             "authors": [],
             "source": None,
-            "snippet": "近年来，我县坚持把[教育]摆在优先发展的战略地位，推动义务[教育]优质均衡发展。",  # noqa: E501
+            "snippet": "近年来，我县坚持把[教育]摆在优先发展的战略地位，推动义务[教育]优质均衡发展。",
         }
 
     with subtests.test("--format table"):
