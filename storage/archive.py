@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,8 @@ class ArticleRecord:
     images: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     seen_urls: tuple[str, ...] = field(default=())
+    etag: str | None = None
+    http_last_modified: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The fields a version keeps besides its title and text."""
@@ -213,6 +215,8 @@ def _article_values(record: ArticleRecord) -> dict[str, Any]:
         "images": as_json(record.images),
         "tags": as_json(record.tags),
         "extractor_version": record.extractor_version,
+        "etag": record.etag,
+        "http_last_modified": record.http_last_modified,
     }
 
 
@@ -281,7 +285,17 @@ def store_article(
     ).one()
     _add_urls(session, current.id, urls)
     if current.content_hash == digest:
-        session.execute(update(Article).where(Article.id == current.id).values(last_fetched=now))
+        fetch = {
+            "last_fetched": now,
+            "etag": record.etag,
+            "http_last_modified": record.http_last_modified,
+        }
+        if record.modified is not None:  # the publisher says it changed something: keep that
+            fetch |= {
+                "modified_at": record.modified,
+                "modified_offset": offset_minutes(record.modified),
+            }
+        session.execute(update(Article).where(Article.id == current.id).values(**fetch))
         return Stored(current.id, Outcome.UNCHANGED, current.version_count)
     number = current.version_count + 1
     session.execute(
@@ -301,6 +315,21 @@ def store_article(
     return Stored(current.id, Outcome.CHANGED, number)
 
 
+def touch_article(
+    session: Session, url: str, *, etag: str | None = None, http_last_modified: str | None = None
+) -> int | None:
+    """Note a fetch that found the article unchanged (a 304): returns its id, if archived."""
+    article_id = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == url))
+    if article_id is not None:
+        values: dict[str, Any] = {"last_fetched": utcnow()}
+        if etag:
+            values["etag"] = etag
+        if http_last_modified:
+            values["http_last_modified"] = http_last_modified
+        session.execute(update(Article).where(Article.id == article_id).values(**values))
+    return article_id
+
+
 def start_run(session: Session, spider: str, *, site_id: int | None = None) -> int:
     run = CrawlRun(spider=spider, site_id=site_id, started_at=utcnow(), outcome="running")
     session.add(run)
@@ -314,7 +343,10 @@ def finish_run(
     """Close a crawl run with its outcome, its counts from the archive, and Scrapy's stats."""
     stats = stats or {}
     failures = session.scalar(
-        select(func.count()).where(Capture.crawl_run_id == run_id, Capture.kind == "failure")
+        select(func.count()).where(
+            Capture.crawl_run_id == run_id,
+            or_(Capture.kind == "failure", Capture.error.is_not(None)),
+        )
     )
     session.execute(
         update(CrawlRun)

@@ -99,6 +99,7 @@ class Article(Base):
         Index("ix_articles_site_published", "site_id", "published_at"),
         Index("ix_articles_published", "published_at"),
         Index("ix_articles_content_hash", "content_hash"),
+        Index("ix_articles_duplicate_of_id", "duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +128,9 @@ class Article(Base):
     version_count: Mapped[int] = mapped_column(default=1)
     extractor_version: Mapped[str] = mapped_column(String(50))
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    # Validators of the last fetch, sent back on a revisit (If-None-Match, If-Modified-Since).
+    etag: Mapped[str | None] = mapped_column(String(300))
+    http_last_modified: Mapped[str | None] = mapped_column(String(100))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
 
     site: Mapped[Site] = relationship(lazy="joined")
@@ -147,7 +151,9 @@ class ArticleUrl(Base):
     __tablename__ = "article_urls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -121,6 +121,41 @@ def get_article(session: Session, ref: str | int) -> Article | None:
     return article
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the archive knows of an article URL, for deciding whether to fetch it again."""
+
+    article_id: int
+    canonical_url: str
+    published_at: datetime | None
+    last_fetched: datetime
+    etag: str | None
+    http_last_modified: str | None
+
+
+def known_articles(session: Session, urls: list[str]) -> dict[str, Known]:
+    """The archived articles among ``urls`` (canonical or any URL they were seen under)."""
+    found: dict[str, Known] = {}
+    for start in range(0, len(urls), 500):  # bounded IN lists
+        batch = urls[start : start + 500]
+        rows = session.execute(
+            select(
+                ArticleUrl.url,
+                Article.id,
+                Article.canonical_url,
+                Article.published_at,
+                Article.last_fetched,
+                Article.etag,
+                Article.http_last_modified,
+            )
+            .join(Article, Article.id == ArticleUrl.article_id)
+            .where(ArticleUrl.url.in_(batch))
+        )
+        for url, *fields in rows:
+            found[url] = Known(*fields)
+    return found
+
+
 def article_summary(article: Article) -> dict[str, Any]:
     """The fields a search result shows."""
     published = local_time(article.published_at, article.published_offset)

@@ -352,3 +352,35 @@ def test_stats_counts_sites_and_languages(archive: Archive) -> None:
         "zh-cn": 2,
         "en": 1,
     }
+
+
+def test_migrations_create_exactly_the_models(archive: Archive) -> None:
+    """Autogenerate finds nothing to do: the migrations and storage.models agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        return not (type_ == "table" and name is not None and name.startswith("article_search"))
+
+    with archive.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_an_archive_at_an_older_revision_upgrades(sqlite_url: str, tmp_path: Path) -> None:
+    from storage.database import create_archive_engine, upgrade
+
+    engine = create_archive_engine(sqlite_url)
+    upgrade(engine, "0001")
+    engine.dispose()
+    with pytest.raises(ArchiveError, match="db upgrade"):
+        open_archive(sqlite_url)
+    engine = create_archive_engine(sqlite_url)
+    upgrade(engine)
+    engine.dispose()
+    archive = open_archive(sqlite_url, warc_dir=tmp_path / "w")
+    assert current_revision(archive.engine) == SCHEMA_REVISION
+    fill(archive)
+    archive.close()
