@@ -140,6 +140,64 @@ def parse_json_feed(body: bytes) -> list[Entry]:
     return entries
 
 
+# 163.com's list endpoints: data_callback([ {...}, {...}, ]) — JSON inside a callback, sometimes
+# with a trailing comma before "]" (SITES.md §1.2), so it is parsed leniently.
+_JSONP_RE = re.compile(rb"^[\s;]*[\w.$]+\s*\((?P<body>.*)\)\s*;?\s*$", re.S)
+_TRAILING_COMMA_RE = re.compile(rb",\s*([\]}])")
+# The "time" of those entries: 01/07/2026 15:34:12, local time without a zone.
+_US_TIME_RE = re.compile(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_jsonp(body: bytes, timezone: str | None = None) -> list[Entry]:
+    """Entries of a JSONP (or JSON) list: objects with ``docurl``/``url``, ``title``, ``time``.
+
+    Naive times are taken as local time in ``timezone`` (Asia/Shanghai if None).
+    """
+    match = _JSONP_RE.match(body.strip().removeprefix(codecs.BOM_UTF8))
+    payload = _TRAILING_COMMA_RE.sub(rb"\1", match["body"] if match else body)
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return []
+    if isinstance(data, dict):  # {"BBM54PGAwangning": [...]} and {"data": {"list": [...]}}
+        lists = [v for v in data.values() if isinstance(v, list)]
+        nested = data.get("data")
+        if isinstance(nested, dict):
+            lists += [v for v in nested.values() if isinstance(v, list)]
+        data = lists[0] if lists else []
+    entries = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = _str(item.get("docurl")) or _str(item.get("url")) or _str(item.get("link"))
+        if url:
+            when = _str(item.get("time")) or _str(item.get("ptime"))
+            entries.append(
+                Entry(url=url, title=_str(item.get("title")), published=_local_time(when, timezone))
+            )
+    return entries
+
+
+def _local_time(value: str | None, timezone: str | None) -> str | None:
+    """``01/07/2026 15:34:12`` or ``2026-01-07 15:34:12`` as ISO 8601 with the site's offset."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return None
+    value = value.strip()
+    if match := _US_TIME_RE.match(value):
+        month, day, year, hour, minute, second = match.groups()
+        value = f"{year}-{month}-{day} {hour}:{minute}:{second or '00'}"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone or "Asia/Shanghai"))
+    return parsed.isoformat()
+
+
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 

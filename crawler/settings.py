@@ -29,6 +29,9 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a news page is ~150 KB; anything this large is not one
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_TIMES = 2
+# 429 and 503: wait what Retry-After says (at most this long), else back off 2 s, 4 s, 8 s, …
+RETRY_AFTER_MAX = 300.0
+RETRY_BACKOFF_BASE = 2.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # a code-execution endpoint, like the telnet console: off
@@ -36,6 +39,11 @@ REMOTE_CONTROL_ENABLED = False  # a code-execution endpoint, like the telnet con
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # before Scrapy's RetryMiddleware (550)
+    "crawler.middlewares.MirrorMiddleware": 950,  # last before the download, first after it
+}
 
 ITEM_PIPELINES = {
     "pipelines.decode.DecodePipeline": 100,
@@ -50,7 +58,15 @@ ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive
 # Where WARC files go; by default beside the SQLite file (archive-warc/), or ./warc.
 ARCHIVE_WARC_DIR = os.environ.get("ARCHIVE_WARC_DIR")
 
-# The generic `news` spider: how many list pages it follows from one start URL, and how many
-# levels of section links below the start page it explores.
-NEWS_MAX_LIST_PAGES = 100
+# Incremental crawls: an archived article is fetched again only if discovery says it changed,
+# or if it was published within ARCHIVE_REVISIT_DAYS and last fetched ARCHIVE_REVISIT_AFTER_HOURS
+# ago or more (then with If-None-Match / If-Modified-Since). ARCHIVE_INCREMENTAL=False fetches all.
+ARCHIVE_INCREMENTAL = True
+ARCHIVE_REVISIT_DAYS = 2.0
+ARCHIVE_REVISIT_AFTER_HOURS = 6.0
+
+# List pages: how many a crawl follows in all, how many "next" pages in one chain (a chain also
+# ends at a page with nothing new), and how many levels of section links below an entry point.
+NEWS_MAX_LIST_PAGES = 200
+NEWS_MAX_PAGINATION = 50
 NEWS_SECTION_DEPTH = 1

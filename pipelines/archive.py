@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
+from zoneinfo import ZoneInfo
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -32,33 +34,62 @@ from storage.archive import (
     record_failure,
     start_run,
     store_article,
+    touch_article,
 )
 from storage.database import Archive, ArchiveError, open_archive
 
 logger = logging.getLogger(__name__)
 
 
+def _hint_time(value: object, timezone: str | None) -> datetime | None:
+    """A date that discovery gave (a Google News sitemap's publication_date, a date in the URL).
+
+    A date or time without an offset is local time of the site (its rules' time zone); without
+    one known either, it is not used.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        if not timezone:
+            return None
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    return parsed
+
+
 def article_record(page: Page) -> ArticleRecord:
-    """The storage-side record of an extracted page."""
+    """The storage-side record of an extracted page.
+
+    Where the page itself gives no publish time or title, what discovery read beforehand (a
+    Google News sitemap's ``news:publication_date`` and ``news:title``) fills in.
+    """
     extraction = page.extraction
     assert extraction is not None and page.canonical_url is not None
+    timezone = page.rules.timezone if page.rules else None
+    published = extraction.published or _hint_time(page.hints.get("published"), timezone)
+    title = extraction.title or page.hints.get("title")
     return ArticleRecord(
         canonical_url=page.canonical_url,
         text=extraction.text,
         extractor_version=EXTRACTOR_VERSION,
-        title=extraction.title,
+        title=title,
         original_title=extraction.original_title,
         description=extraction.description,
         authors=extraction.authors,
         correspondents=extraction.correspondents,
         editor=extraction.editor,
         source=extraction.source,
-        published=extraction.published,
+        published=published,
         modified=extraction.modified,
         language=page.language,
         images=extraction.images,
         tags=extraction.tags,
         seen_urls=tuple(dict.fromkeys((page.url, *page.seen_urls))),
+        etag=page.header("ETag"),
+        http_last_modified=page.header("Last-Modified"),
     )
 
 
@@ -124,6 +155,16 @@ class ArchivePipeline:
             capture = record_capture(
                 session, self.archive.warc, fetched, site_id=site_id, run_id=self.run_id
             )
+            for part in page.parts:  # pages 2, 3, … of a multi-page article: raw captures too
+                record_capture(
+                    session,
+                    self.archive.warc,
+                    FetchedPage(
+                        part.url, part.status, part.headers, part.body, part.fetched_at, "article"
+                    ),
+                    site_id=site_id,
+                    run_id=self.run_id,
+                )
             if page.problem is not None:
                 capture.error = page.problem
             stored = None
@@ -146,7 +187,20 @@ class ArchivePipeline:
                 run_id=self.run_id,
             )
 
+    def _touch(self, page: Page) -> int | None:
+        assert self.archive is not None
+        with self.archive.transaction() as session:
+            return touch_article(
+                session,
+                page.canonical_url or page.url,
+                etag=page.header("ETag"),
+                http_last_modified=page.header("Last-Modified"),
+            )
+
     async def process_item(self, item: object) -> object:
+        if isinstance(item, Page) and item.kind == "not_modified":
+            await self._call(self._touch, item)
+            raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if isinstance(item, FetchFailure):
             await self._call(self._fail, item)
             self.stats.inc_value("archive/failure")

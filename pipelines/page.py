@@ -31,6 +31,8 @@ class Page:
     hints: dict[str, Any] = field(default_factory=dict)
     # The site profile's extraction rules, if it has any.
     rules: SiteRules | None = None
+    # The following pages of a multi-page article (page 2, 3, …), fetched by the spider.
+    parts: list[Page] = field(default_factory=list)
 
     # Filled by the stages.
     html: str | None = None

@@ -134,7 +134,9 @@ def test_a_second_crawl_adds_nothing_and_a_changed_text_one_version(tmp_path: Pa
         target = ARTICLES[0]
         changed = (*target.paragraphs, "更正：本文第二段数据已更新。")
         site.articles[target.path] = dataclasses.replace(target, paragraphs=changed)
-        run_crawl(base_url + "/", db_url, warc_dir=tmp_path / "warc")
+        # Revisit every archived article this time (the demo's articles are months old).
+        revisit = ("-s", "ARCHIVE_REVISIT_DAYS=100000", "-s", "ARCHIVE_REVISIT_AFTER_HOURS=0")
+        run_crawl(base_url + "/", db_url, *revisit, warc_dir=tmp_path / "warc")
     archive = open_archive(db_url, warc_dir=tmp_path / "warc")
     with archive.session() as session:
         versions = session.scalars(select(ArticleVersion).where(ArticleVersion.number > 1)).all()

@@ -1,0 +1,54 @@
+"""What a fetched page is: HTML or not, and where the next page of a multi-page article is."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from scrapy.http import TextResponse
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# "下一页" / "下页" / "Next page" / "›": the link text of an article's next page
+_NEXT_TEXT = re.compile(r"^\s*(下一页|下页|后一页|next\s*page|next)\s*[›»>]*\s*$", re.I)
+# ID_2.html, ID_3.shtml, ID-2.htm: the URL of page N of the article at ID.html
+_PART_SUFFIX = re.compile(r"^(?P<stem>.+?)[_-](?P<n>\d{1,2})(?P<ext>\.s?html?)$")
+
+
+def is_html(response: TextResponse) -> bool:
+    """True for an HTML response, by its Content-Type or, without one, by its first bytes."""
+    content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    if content_type:
+        return content_type.split(";")[0].strip() in _HTML_TYPES
+    head = response.body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+
+
+def _stem(path: str) -> tuple[str, str]:
+    """``/a/ID_2.html`` -> (``/a/ID``, ``.html``); ``/a/ID.html`` -> (``/a/ID``, ``.html``)."""
+    if match := _PART_SUFFIX.match(path):
+        return match["stem"], match["ext"]
+    stem, dot, ext = path.rpartition(".")
+    return (stem, dot + ext) if dot else (path, "")
+
+
+def next_part_url(response: TextResponse) -> str | None:
+    """The URL of this article's next page, if it continues on one.
+
+    Only a "next" link to the same article counts: the same path with a page number appended
+    (``ID_2.html`` after ``ID.html``), so a link to the next *article* is never followed here.
+    """
+    here = urlsplit(response.url)
+    stem, ext = _stem(here.path)
+    for link in response.css("a[href]"):
+        text = " ".join(link.css("::text").getall())
+        rel = link.attrib.get("rel", "")
+        if not (_NEXT_TEXT.match(text) or "next" in rel.lower().split()):
+            continue
+        url = response.urljoin(link.attrib["href"])
+        there = urlsplit(url)
+        if there.netloc != here.netloc:
+            continue
+        match = _PART_SUFFIX.match(there.path)
+        if match and match["stem"] == stem and match["ext"] == ext:
+            return url
+    return None
