@@ -157,3 +157,55 @@ def test_crawl_into_postgresql(
         hits = search(session, "教育", language="zh")
         assert hits and all("教育" in (h.article.title or "") + h.article.text for h in hits)
     archive.close()
+
+
+def test_a_stopped_crawl_resumes_without_losing_or_duplicating(tmp_path: Path) -> None:
+    site = DemoSite()
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    job = ("-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=2")
+    with site.serve("127.0.0.1", 0) as base_url:
+        first = run_crawl(
+            base_url + "/", db_url, *job, "-s", "CLOSESPIDER_ITEMCOUNT=5", warc_dir=tmp_path / "w"
+        )
+        assert "closespider_itemcount" in first.stderr
+        archive = open_archive(db_url, warc_dir=tmp_path / "w")
+        with archive.session() as session:
+            stored_first = session.scalar(select(func.count()).select_from(Article))
+        archive.close()
+        assert stored_first is not None and 0 < stored_first < len(ARTICLES)
+        run_crawl(base_url + "/", db_url, *job, warc_dir=tmp_path / "w")
+    archive = open_archive(db_url, warc_dir=tmp_path / "w")
+    with archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == len(ARTICLES)
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == len(ARTICLES)
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    archive.close()
+    assert [r.outcome for r in runs] == ["closespider_itemcount", "finished"]
+    article_fetches = [p for p in site.requests if p.split("?")[0] in {a.path for a in ARTICLES}]
+    assert len(article_fetches) == len(set(article_fetches)) == len(ARTICLES)
+
+
+def test_bad_arguments_and_settings_are_one_line_errors(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    cases = [
+        (["news"], "needs a start URL"),
+        (["news", "-a", "url=ftp://x"], "not an http(s) URL"),
+        (["netease", "-a", "mirror=nowhere"], "mirror must be an http(s) URL"),
+        (["qilu", "-a", "day=yesterday"], "day must be a date"),
+        (
+            ["news", "-a", "url=http://127.0.0.1:9/", "-s", "ARCHIVE_DATABASE_URL=nonsense://"],
+            "unknown database type",
+        ),
+    ]
+    for args, message in cases:
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", *args],
+            cwd=tmp_path, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert result.returncode != 0, args
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
