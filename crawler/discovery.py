@@ -65,6 +65,25 @@ def _child_text(element: etree._Element, *names: str) -> str | None:
     return None
 
 
+def xml_problem(body: bytes) -> str | None:
+    """Why an XML document (a sitemap, a feed) is not one to trust, or None if it is fine.
+
+    The parsers here recover what they can from broken XML; this says that it was broken, so
+    the crawl can count and record it. Entity declarations are never expanded, but a sitemap
+    that declares any (an "XXE" or an entity bomb) is reported as well.
+    """
+    if re.search(rb"<!ENTITY", body[:65536], re.I):
+        return "declares XML entities (not expanded)"
+    strict = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, recover=False
+    )
+    try:
+        etree.fromstring(body, parser=strict)
+    except etree.XMLSyntaxError as exc:
+        return f"malformed XML ({str(exc)[:120]})"
+    return None
+
+
 def parse_sitemap(body: bytes) -> tuple[str, list[Entry]]:
     """``("sitemapindex" | "urlset", entries)``; Google News tags are read where present."""
     root = _root(body)

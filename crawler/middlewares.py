@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
@@ -78,6 +78,37 @@ class MirrorMiddleware:
                 headers["Location"] = unmirror_url(mirror, target, scheme)
                 return response.replace(url=real, headers=headers)
         return response.replace(url=real)
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to a URL already in the request's redirect chain is a failure.
+
+    Scrapy's duplicate filter would drop the looping request silently; here it becomes an
+    ``IgnoreRequest`` that the spider records as a ``redirect_loop`` failure of the URL.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or location is None:
+            return response
+        target = urljoin(response.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url, request.meta.get("mirror_of")]
+        spider = self.crawler.spider
+        mirror = getattr(spider, "mirror", None) if spider is not None else None
+        seen = {urlsplit(u)._replace(scheme="", fragment="").geturl() for u in chain if u}
+        if mirror:  # compare real URLs: the chain holds the mirror's
+            seen |= {u.replace(mirror, "", 1).lstrip("/") for u in seen}
+            seen |= {f"//{u}" for u in seen}
+        if urlsplit(target)._replace(scheme="", fragment="").geturl() in seen:
+            raise IgnoreRequest(f"redirect loop: {request.url} -> {target}")
+        return response
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

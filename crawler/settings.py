@@ -42,6 +42,7 @@ LOG_LEVEL = os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before Scrapy's RetryMiddleware (550)
+    "crawler.middlewares.RedirectLoopMiddleware": 610,  # before Scrapy's RedirectMiddleware (600)
     "crawler.middlewares.MirrorMiddleware": 950,  # last before the download, first after it
 }
 

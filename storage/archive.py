@@ -285,7 +285,7 @@ def store_article(
     ).one()
     _add_urls(session, current.id, urls)
     if current.content_hash == digest:
-        fetch = {
+        fetch: dict[str, Any] = {
             "last_fetched": now,
             "etag": record.etag,
             "http_last_modified": record.http_last_modified,

@@ -151,8 +151,11 @@ def known_articles(session: Session, urls: list[str]) -> dict[str, Known]:
             .join(Article, Article.id == ArticleUrl.article_id)
             .where(ArticleUrl.url.in_(batch))
         )
-        for url, *fields in rows:
-            found[url] = Known(*fields)
+        for row in rows:
+            found[row.url] = Known(
+                row.id, row.canonical_url, row.published_at, row.last_fetched, row.etag,
+                row.http_last_modified,
+            )  # fmt: skip
     return found
 
 

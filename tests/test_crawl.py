@@ -209,3 +209,51 @@ def test_bad_arguments_and_settings_are_one_line_errors(tmp_path: Path) -> None:
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
         assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
         assert "Traceback" not in result.stderr
+
+
+def test_a_site_full_of_bad_inputs_counts_each_failure_and_archives_every_good_article(
+    tmp_path: Path,
+) -> None:
+    from tests.badsite import GOOD, MISDECLARED, PROBE, RETRIED, BadSite
+
+    site = BadSite(slow_seconds=5)
+    db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+    limits = ("-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "RETRY_TIMES=1")
+    with site.serve() as base_url:
+        result = run_crawl(base_url + "/", db_url, *limits, site="bad", warc_dir=tmp_path / "warc")
+    log = result.stderr
+    for kind in (
+        "http_404",
+        "http_500",
+        "timeout",
+        "not_html",
+        "truncated",
+        "too_large",
+        "redirect_loop",
+    ):
+        assert re.search(rf"'failure/{kind}': [1-9]", log), f"failure/{kind} not counted"
+    assert re.search(r"'discovery/sitemap/invalid': [1-9]", log)
+    assert re.search(r"'retry_after/503': 1", log) and re.search(r"'retry_after/429': 1", log)
+    assert PROBE not in site.requests  # the XXE sitemap's external DTD was never fetched
+
+    archive = open_archive(db_url, warc_dir=tmp_path / "warc")
+    with archive.session() as session:
+        titles = {a.title: a for a in session.scalars(select(Article))}
+        failures = session.scalars(select(Capture).where(Capture.error.is_not(None))).all()
+        run = session.scalars(select(CrawlRun)).one()
+    archive.close()
+    for good in (*GOOD, *RETRIED, *MISDECLARED):
+        assert good.title in titles, f"{good.path} not archived"
+        assert good.paragraphs[0] in titles[good.title].text  # decoded right despite its label
+    reasons = " | ".join(f"{c.url} {c.error}" for c in failures)
+    for path in (
+        "not-found.html",
+        "server-error.html",
+        "slow.html",
+        "photo.html",
+        "truncated.html",
+        "oversized.html",
+        "redirect-loop.html",
+    ):
+        assert path in reasons, f"{path} not in the capture log: {reasons}"
+    assert run.failures == len(failures) and run.outcome == "finished"

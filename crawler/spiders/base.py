@@ -26,6 +26,7 @@ from twisted.web._newclient import ResponseFailed
 from crawler import discovery
 from crawler.incremental import Action, ArchiveIndex, Plan, parse_hint_time
 from crawler.items import FetchFailure, Page
+from crawler.middlewares import unmirror_url
 from crawler.pages import is_html, next_part_url
 from crawler.profile import SiteProfile
 
@@ -60,14 +61,16 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     if isinstance(error, HttpError):
         status = error.response.status
         return f"http_{status}", f"HTTP {status}", status
-    if isinstance(error, TimeoutError | TCPTimedOutError):
-        return "timeout", "timed out", None
+    name = type(error).__name__
+    # Twisted's and (Scrapy >= 2.17) Scrapy's own exceptions for the same two failures.
+    if isinstance(error, TimeoutError | TCPTimedOutError) or "Timeout" in name:
+        return "timeout", f"timed out ({error})"[:500], None
     if isinstance(error, DNSLookupError):
         return "dns", "DNS lookup failed", None
-    if isinstance(error, ResponseFailed):
+    if isinstance(error, ResponseFailed) or "DataLoss" in name:
         return "truncated", "connection lost before the response was complete", None
     if isinstance(error, IgnoreRequest) and "redirect" in str(error).lower():
-        return "redirect_loop", "too many redirects", None
+        return "redirect_loop", f"too many redirects ({error})"[:500], None
     message = str(error) or type(error).__name__
     if "maxsize" in message.lower() or "max size" in message.lower():
         return "too_large", f"response larger than DOWNLOAD_MAXSIZE ({message})", None
@@ -163,10 +166,11 @@ class ProfileSpider(scrapy.Spider):
         body = _gunzip(response.body)
         kind, entries = discovery.parse_sitemap(body) if body is not None else ("invalid", [])
         page = self._page(response, "sitemap")
-        if kind not in ("urlset", "sitemapindex"):
-            page.problem = "malformed sitemap"
+        problem = discovery.xml_problem(body) if body is not None else "not gzip"
+        if kind not in ("urlset", "sitemapindex") or problem:
+            page.problem = f"malformed sitemap: {problem or 'not a sitemap'}"
             self._count("discovery/sitemap/invalid")
-            self.logger.warning("malformed sitemap: %s", response.url)
+            self.logger.warning("%s: %s", page.problem, response.url)
         yield page
         if kind == "sitemapindex":
             for entry in entries:
@@ -183,8 +187,11 @@ class ProfileSpider(scrapy.Spider):
             entries = discovery.parse_json_feed(response.body)
         else:
             entries = discovery.parse_feed(response.body)
-        if not entries:
-            page.problem = "feed with no entries (malformed?)"
+            if problem := discovery.xml_problem(response.body):
+                page.problem = f"malformed feed: {problem}"
+                self._count("discovery/feed/invalid")
+        if not entries and page.problem is None:
+            page.problem = "feed with no entries"
             self._count("discovery/feed/empty")
         yield page
         yield from self.article_requests(response, entries)
@@ -372,7 +379,12 @@ class ProfileSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Iterator[FetchFailure]:
         """Every failed fetch is counted and recorded in the archive's capture log."""
         request = getattr(failure, "request", None)
-        url = request.meta.get("mirror_of", request.url) if request is not None else "?"
+        url = "?"
+        if request is not None:
+            # The URL that was asked for: the first of a redirect chain, the real one of a mirror's.
+            url = (request.meta.get("redirect_urls") or [request.url])[0]
+            if self.mirror and url.startswith(self.mirror + "/"):
+                url = unmirror_url(self.mirror, url)
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
             return  # not a failure: we were asked not to fetch it, and did not
         kind, reason, status = failure_reason(failure)

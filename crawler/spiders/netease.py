@@ -84,6 +84,9 @@ PROFILE = SiteProfile(
         EntryPoint(
             "https://news.163.com/special/cm_yaowen20200213/?callback=data_callback", "jsonp"
         ),
+        EntryPoint(
+            "https://news.163.com/special/cm_yaowen20200213_02/?callback=data_callback", "jsonp"
+        ),
         # The channel front page: li.newsdata_item links [CODE 2022].
         EntryPoint("https://news.163.com/", "listing"),
         # Old RSS; whether it is still served is unknown [CODE].
@@ -109,8 +112,11 @@ PROFILE = SiteProfile(
         # Era D (2020-): h1.post_title; era C (2016-2020): the h1 of #epContentLeft [PAGE].
         # og:title is often cut at the first ASCII quote on era-C pages: the h1 is read instead.
         title_xpath='//h1[contains(@class, "post_title")] | //div[@id="epContentLeft"]/h1',
-        # Era C's body is #endText, not .post_body (which holds the share bar too) [PAGE 0181-0188].
-        body_xpath='//div[@id="endText"] | //div[contains(@class, "post_body")]',
+        # Era C's body is #endText, not .post_body (which holds the share bar too) [PAGE 0181-0188];
+        # era B's (2005-2012) is div#text [PAGE dev/0255].
+        body_xpath=(
+            '//div[@id="endText"] | //div[contains(@class, "post_body")] | //div[@id="text"]'
+        ),
         noise_xpaths=(
             '//div[contains(@class, "post_top")]',
             '//div[contains(@class, "post_statement")] | //div[contains(@class, "statement")]',
@@ -118,6 +124,8 @@ PROFILE = SiteProfile(
             '//div[contains(@class, "ep-source")]',
             '//div[contains(@class, "gg200x300")] | //div[contains(@class, "at_item")]',
             '//div[contains(@class, "special_tag_wrap")] | //div[contains(@class, "video-list")]',
+            # era B: "如果您喜欢网易新闻，请告诉您的朋友", 网友评论, 相关链接 [PAGE dev/0255]
+            '//*[@id="remail"] | //*[@id="review"] | //*[starts-with(@class, "interfix")]',
         ),
         timezone="Asia/Shanghai",
     ),

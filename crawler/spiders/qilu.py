@@ -45,6 +45,8 @@ PROFILE = SiteProfile(
             "listing",
             note="the most stable discovery source for the printed paper",
         ),
+        # 齐鲁晚报网's news list, items in ul.list.list-point [CODE, RSSHub 2020; may be gone].
+        EntryPoint("http://news.qlwb.com.cn/news/", "listing"),
     ),
     article_patterns=(
         _GENERAL.pattern.lstrip("^"),
@@ -64,7 +66,12 @@ PROFILE = SiteProfile(
         # The e-paper article's title and text [CODE id 34164970630]; the rest goes the generic
         # way, with the 齐鲁晚报·齐鲁壹点记者 X 通讯员 Y byline read by the generic byline rules.
         title_xpath='//div[@class="zb"] | //h1 | //*[contains(@class, "article-title")]',
+        # The e-paper's text is span#contenttext; elsewhere nothing matches and the generic
+        # body detection runs.
+        body_xpath='//span[@id="contenttext"]',
         noise_xpaths=(
+            # 上一篇/下一篇 links under an e-paper article [GUESS: the fixture's markup]
+            '//*[contains(@class, "prenext")]',
             '//*[contains(@class, "share")]',
             '//*[contains(@class, "download") or contains(@class, "app-banner")]',
         ),
