@@ -50,6 +50,7 @@ ITEM_PIPELINES = {
     "pipelines.decode.DecodePipeline": 100,
     "pipelines.extract.ExtractPipeline": 200,
     "pipelines.language.LanguagePipeline": 300,
+    "pipelines.dedup.DedupPipeline": 400,
     "pipelines.archive.ArchivePipeline": 900,
 }
 

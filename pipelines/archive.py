@@ -88,6 +88,7 @@ def article_record(page: Page) -> ArticleRecord:
         images=extraction.images,
         tags=extraction.tags,
         seen_urls=tuple(dict.fromkeys((page.url, *page.seen_urls))),
+        band_keys=page.band_keys,
         etag=page.header("ETag"),
         http_last_modified=page.header("Last-Modified"),
     )

@@ -40,6 +40,8 @@ class Page:
     extraction: Extraction | None = None
     canonical_url: str | None = None
     language: str | None = None
+    # The near-duplicate keys of the text (pipelines.dedup); empty if it is too short.
+    band_keys: tuple[int, ...] = ()
     # Why no article came out of this page (empty, not an article, …). Stages pass such pages
     # on untouched, so the archive stage still keeps the raw capture, then drops the item.
     problem: str | None = None

@@ -19,10 +19,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.duplicates import index_and_link
 from storage.models import Article, ArticleUrl, ArticleVersion, Capture, CrawlRun, Site
 from storage.search import index_article
 from storage.types import as_json, offset_minutes, utcnow
-from storage.warc import Revisit, WarcStore, payload_digest
+from storage.warc import RawResponse, Revisit, WarcStore, payload_digest
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class ArticleRecord:
     seen_urls: tuple[str, ...] = field(default=())
     etag: str | None = None
     http_last_modified: str | None = None
+    # Near-duplicate keys of the text (pipelines.dedup); empty: exact duplicates only.
+    band_keys: tuple[int, ...] = ()
 
     def metadata(self) -> dict[str, Any]:
         """The fields a version keeps besides its title and text."""
@@ -275,6 +278,7 @@ def store_article(
         _add_version(session, new_id, 1, record, digest, capture_id)
         _add_urls(session, new_id, urls)
         index_article(session, new_id, record.title, record.text)
+        index_and_link(session, new_id, digest, record.band_keys)
         return Stored(new_id, Outcome.NEW, 1)
 
     # Lock the row (PostgreSQL) so two crawler processes cannot both add version N+1.
@@ -312,7 +316,61 @@ def store_article(
     )
     _add_version(session, current.id, number, record, digest, capture_id)
     index_article(session, current.id, record.title, record.text)
+    index_and_link(session, current.id, digest, record.band_keys)
     return Stored(current.id, Outcome.CHANGED, number)
+
+
+def reextracted(session: Session, article_id: int, record: ArticleRecord) -> Outcome:
+    """Apply a re-extraction of an archived article's own capture.
+
+    A changed text is a new version (and re-linked as a duplicate); the same text with other
+    metadata (a better title, a date the old extractor missed) updates the article in place.
+    Either way the article records the extractor version that produced it now. Nothing about
+    fetching changes: this was not a fetch.
+    """
+    current = session.execute(
+        select(Article.content_hash, Article.version_count, Article.capture_id)
+        .where(Article.id == article_id)
+        .with_for_update()
+    ).one()
+    digest = content_hash(record.text)
+    values = _article_values(record)
+    values.pop("etag"), values.pop("http_last_modified")
+    if digest == current.content_hash:
+        session.execute(update(Article).where(Article.id == article_id).values(**values))
+        return Outcome.UNCHANGED
+    number = current.version_count + 1
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(content_hash=digest, version_count=number, last_changed=utcnow(), **values)
+    )
+    _add_version(session, article_id, number, record, digest, current.capture_id)
+    index_article(session, article_id, record.title, record.text)
+    index_and_link(session, article_id, digest, record.band_keys)
+    return Outcome.CHANGED
+
+
+def raw_capture(session: Session, warc: WarcStore, capture_id: int) -> RawResponse:
+    """The archived response of a capture; a ``revisit`` record is followed to its payload."""
+    capture = session.get(Capture, capture_id)
+    if capture is None or capture.warc_file is None or capture.warc_offset is None:
+        raise LookupError(f"capture {capture_id} has no WARC record")
+    if capture.warc_record_type == "revisit":
+        original = session.scalars(
+            select(Capture)
+            .where(
+                Capture.url == capture.url,
+                Capture.payload_digest == capture.payload_digest,
+                Capture.warc_record_type == "response",
+            )
+            .order_by(Capture.fetched_at.desc())
+            .limit(1)
+        ).first()
+        if original is not None:
+            capture = original
+    assert capture.warc_file is not None and capture.warc_offset is not None
+    return warc.read(capture.warc_file, capture.warc_offset)
 
 
 def touch_article(

@@ -163,6 +163,25 @@ class ArticleUrl(Base):
         return f"ArticleUrl(article_id={self.article_id!r}, url={self.url!r})"
 
 
+class ArticleBand(Base):
+    """One near-duplicate key (an LSH band of the text's MinHash) of an article.
+
+    Articles that share enough keys are copies of one another (``storage.duplicates``).
+    """
+
+    __tablename__ = "article_bands"
+    __table_args__ = (Index("ix_article_bands_key", "band", "key"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"ArticleBand(article_id={self.article_id!r}, band={self.band!r})"
+
+
 class ArticleVersion(Base):
     """One distinct extracted text of an article; a new row only when the text changes."""
 
