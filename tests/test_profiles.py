@@ -236,3 +236,26 @@ def test_incremental_plans(tmp_path) -> None:
     later = ArchiveIndex(db_url, revisit_days=2, revisit_after_hours=6)
     assert later.plan({"https://a/recent": None})["https://a/recent"].action is Action.SKIP
     later.close()
+
+
+def test_gzipped_sitemaps_are_read_and_bombs_refused() -> None:
+    import gzip
+
+    from crawler.discovery import parse_sitemap
+    from crawler.spiders.base import MAX_SITEMAP_SIZE, _gunzip
+
+    xml = (
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://a/1.html</loc>'
+        b"<news:news><news:publication_date>2026-01-07T15:34:12+08:00</news:publication_date>"
+        b"<news:title>标题</news:title></news:news></url></urlset>"
+    )
+    body = _gunzip(gzip.compress(xml))
+    assert body is not None
+    kind, entries = parse_sitemap(body)
+    assert (kind, entries[0].url, entries[0].title, entries[0].published) == (
+        "urlset", "https://a/1.html", "标题", "2026-01-07T15:34:12+08:00",
+    )  # fmt: skip
+    assert _gunzip(gzip.compress(b"\0" * (MAX_SITEMAP_SIZE + 1))) is None  # expands too far
+    assert _gunzip(b"\x1f\x8bnot gzip") is None
+    assert _gunzip(xml) == xml  # not compressed: as it is
