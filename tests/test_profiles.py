@@ -248,8 +248,7 @@ def test_gzipped_sitemaps_are_read_and_bombs_refused() -> None:
         b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
         b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://a/1.html</loc>'
         b"<news:news><news:publication_date>2026-01-07T15:34:12+08:00</news:publication_date>"
-        "<news:title>标题</news:title></news:news></url></urlset>".encode()
-    )
+    ) + "<news:title>标题</news:title></news:news></url></urlset>".encode()
     body = _gunzip(gzip.compress(xml))
     assert body is not None
     kind, entries = parse_sitemap(body)
