@@ -47,7 +47,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -295,6 +295,7 @@ def homepage() -> str:
     paths = [a.path for a in (*GOOD, *RETRIED, *MISDECLARED)]
     paths += [path for path in FAILURES if path.startswith(NEWS)]
     items = "\n".join(f'  <li><a href="{path}">{path.rsplit("/", 1)[1]}</a></li>' for path in paths)
+    items += '\n  <li><a href="/calendar/">日历</a></li>\n  <li><a href="/archive/">往期</a></li>'
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -310,6 +311,21 @@ def homepage() -> str:
 </body>
 </html>
 """
+
+
+def endless_list(section: str, target: str) -> str:
+    """Traps: pagination that never ends. /calendar/ offers a new article on every page;
+    /archive/ offers the same GOOD articles on every page."""
+    query = urlsplit(target).query
+    page = int(query.removeprefix("page=")) if query.startswith("page=") else 1
+    if section == "/calendar/":
+        links = f'<li><a href="{NEWS}/calendar-{page}.html">第{page}期</a></li>'
+    else:
+        links = "".join(f'<li><a href="{a.path}">{html.escape(a.title)}</a></li>' for a in GOOD)
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>列表</title></head>'
+        f'<body><ul>{links}</ul><a href="{section}?page={page + 1}">下一页</a></body></html>'
+    )
 
 
 def sitemap(base: str) -> str:
@@ -441,6 +457,12 @@ class _Handler(BaseHTTPRequestHandler):
         articles = {a.path: a for a in (*GOOD, *RETRIED)}
         if path == "/":
             self._send(200, homepage().encode())
+        elif path in ("/calendar/", "/archive/"):
+            self._send(200, endless_list(path, self.path).encode())
+        elif path.startswith(f"{NEWS}/calendar-"):
+            day = path.rsplit("-", 1)[1].removesuffix(".html")
+            filler = replace(_FILLER, path=path, title=f"{_FILLER.title}（{day}）")
+            self._send(200, render_article(filler).encode())
         elif path in articles:
             article = articles[path]
             if path == UNAVAILABLE.path and count == 1:

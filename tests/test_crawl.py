@@ -218,7 +218,16 @@ def test_a_site_full_of_bad_inputs_counts_each_failure_and_archives_every_good_a
 
     site = BadSite(slow_seconds=5)
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
-    limits = ("-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "RETRY_TIMES=1")
+    limits = (
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+        "-s",
+        "DOWNLOAD_MAXSIZE=1000000",
+        "-s",
+        "RETRY_TIMES=1",
+        "-s",
+        "NEWS_MAX_PAGINATION=5",
+    )
     with site.serve() as base_url:
         result = run_crawl(base_url + "/", db_url, *limits, site="bad", warc_dir=tmp_path / "warc")
     log = result.stderr
@@ -235,6 +244,10 @@ def test_a_site_full_of_bad_inputs_counts_each_failure_and_archives_every_good_a
     assert re.search(r"'discovery/sitemap/invalid': [1-9]", log)
     assert re.search(r"'retry_after/503': 1", log) and re.search(r"'retry_after/429': 1", log)
     assert PROBE not in site.requests  # the XXE sitemap's external DTD was never fetched
+    # Endless pagination: one chain stops at NEWS_MAX_PAGINATION, one at its first page with
+    # nothing new.
+    assert len([p for p in site.requests if p.startswith("/calendar/")]) == 6
+    assert len([p for p in site.requests if p.startswith("/archive/")]) <= 2
 
     archive = open_archive(db_url, warc_dir=tmp_path / "warc")
     with archive.session() as session:

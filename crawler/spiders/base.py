@@ -90,6 +90,9 @@ class ProfileSpider(scrapy.Spider):
         self.day = date.fromisoformat(day) if day else datetime.now(UTC).date()
         self.index: ArchiveIndex | None = None
         self.list_pages = 0
+        # Canonical URLs of the articles requested in this crawl: a list page offering only
+        # these has nothing new.
+        self.requested: set[str] = set()
 
     @classmethod
     def check_arguments(cls, mirror: str | None = None, day: str | None = None, **_: Any) -> None:
@@ -270,6 +273,8 @@ class ProfileSpider(scrapy.Spider):
             if not self.profile.is_article(url):
                 continue
             canonical = self.profile.canonical_url(url)
+            if canonical in self.requested:
+                continue
             candidates.setdefault(canonical, entry)
             fetch.setdefault(canonical, self.profile.fetch_url(url))
         if not candidates:
@@ -285,6 +290,7 @@ class ProfileSpider(scrapy.Spider):
             self._count(f"incremental/{plan.action}")
             if plan.action is Action.SKIP:
                 continue
+            self.requested.add(url)
             meta = {"handle_httpstatus_list": [304]} if plan.action is Action.REVISIT else {}
             yield scrapy.Request(
                 fetch[url],
