@@ -162,12 +162,12 @@ def test_crawl_into_postgresql(
 def test_a_stopped_crawl_resumes_without_losing_or_duplicating(tmp_path: Path) -> None:
     site = DemoSite()
     db_url = f"sqlite:///{tmp_path / 'archive.db'}"
-    job = ("-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=2")
+    job = ("-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=1")
     with site.serve("127.0.0.1", 0) as base_url:
         first = run_crawl(
-            base_url + "/", db_url, *job, "-s", "CLOSESPIDER_ITEMCOUNT=5", warc_dir=tmp_path / "w"
+            base_url + "/", db_url, *job, "-s", "CLOSESPIDER_PAGECOUNT=15", warc_dir=tmp_path / "w"
         )
-        assert "closespider_itemcount" in first.stderr
+        assert "closespider_pagecount" in first.stderr
         archive = open_archive(db_url, warc_dir=tmp_path / "w")
         with archive.session() as session:
             stored_first = session.scalar(select(func.count()).select_from(Article))
@@ -180,7 +180,7 @@ def test_a_stopped_crawl_resumes_without_losing_or_duplicating(tmp_path: Path) -
         assert session.scalar(select(func.count()).select_from(ArticleVersion)) == len(ARTICLES)
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
     archive.close()
-    assert [r.outcome for r in runs] == ["closespider_itemcount", "finished"]
+    assert [r.outcome for r in runs] == ["closespider_pagecount", "finished"]
     article_fetches = [p for p in site.requests if p.split("?")[0] in {a.path for a in ARTICLES}]
     assert len(article_fetches) == len(set(article_fetches)) == len(ARTICLES)
 
