@@ -111,7 +111,12 @@ def test_pages_pass_through_every_stage_into_the_archive(
         ]  # fmt: skip
         run = session.scalars(select(CrawlRun)).one()
         # the empty page and the 404 are both failures of the run
-        assert (run.spider, run.outcome, run.new_articles, run.failures) == ("unit", "finished", 2, 2)
+        assert (run.spider, run.outcome, run.new_articles, run.failures) == (
+            "unit",
+            "finished",
+            2,
+            2,
+        )
     archive.close()
 
 

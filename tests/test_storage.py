@@ -399,16 +399,32 @@ def test_copies_on_other_sites_link_to_the_earliest(archive: Archive) -> None:
     syndicated = "齐鲁晚报·齐鲁壹点记者 王贝艺\n" + story + "\n（来源：齐鲁晚报）"
     other = "金乡县大蒜出口量创历史新高，冷库储量达到两百万吨，" * 20
     with archive.transaction() as session:
-        first, second, third = (ensure_site(session, name) for name in ("qilu", "netease", "county"))
-        original = store_article(session, record("https://qilu/1", story, band_keys=band_keys(story)), site_id=first)
-        copy = store_article(session, record("https://163/1", syndicated, band_keys=band_keys(syndicated)), site_id=second)
+        first, second, third = (
+            ensure_site(session, name) for name in ("qilu", "netease", "county")
+        )
+        original = store_article(
+            session, record("https://qilu/1", story, band_keys=band_keys(story)), site_id=first
+        )
+        copy = store_article(
+            session,
+            record("https://163/1", syndicated, band_keys=band_keys(syndicated)),
+            site_id=second,
+        )
         exact = store_article(session, record("https://county/1", story), site_id=third)
-        unrelated = store_article(session, record("https://county/2", other, band_keys=band_keys(other)), site_id=third)
+        unrelated = store_article(
+            session, record("https://county/2", other, band_keys=band_keys(other)), site_id=third
+        )
     with archive.session() as session:
         links = {a.id: a.duplicate_of_id for a in session.scalars(select(Article))}
         assert links[copy.article_id] == original.article_id  # near-duplicate
         assert links[exact.article_id] == original.article_id  # same text, no keys needed
         assert links[original.article_id] is None and links[unrelated.article_id] is None
-        assert [a.id for a in copies(session, original.article_id)] == [copy.article_id, exact.article_id]
-        assert [a.id for a in copies(session, copy.article_id)] == [original.article_id, exact.article_id]
+        assert [a.id for a in copies(session, original.article_id)] == [
+            copy.article_id,
+            exact.article_id,
+        ]
+        assert [a.id for a in copies(session, copy.article_id)] == [
+            original.article_id,
+            exact.article_id,
+        ]
         assert copies(session, unrelated.article_id) == []
