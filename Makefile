@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_PORT ?= 8765
 DEMO_DIR ?= demo-archive
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean bench-extraction
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Extraction quality and speed on ../shared/corpus/dev, scored by the corpus's score.py.
+bench-extraction: install
+	$(PY) tests/benchmarks/bench_extraction.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -28,6 +28,7 @@ from storage.database import (
     open_archive,
     upgrade,
 )
+from storage.duplicates import copies
 from storage.queries import article_record, article_summary, get_article, search, stats
 from storage.search import QueryError
 
@@ -186,10 +187,13 @@ def show_command(ref: str, fmt: str, db: str | None) -> None:
         if article is None:
             raise click.ClickException(f"no article with id or URL {ref!r}")
         record = article_record(article)
+        record["copies"] = [article_summary(copy) for copy in copies(session, article.id)]
     if fmt == "json":
         emit_json(record)
         return
     for key, value in record.items():
+        if key == "copies":
+            value = [f"{c['id']} {c['site']} {c['url']}" for c in value]
         if key != "text":
             shown = ", ".join(value) if isinstance(value, list) else value
             click.echo(f"{key + ':':<18} {'' if shown is None else shown}")
@@ -263,3 +267,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+
+
+from crawler.extract_command import extract_command  # noqa: E402  (the command imports no storage)
+
+cli.add_command(extract_command)
+
+from crawler.sites_command import sites_command  # noqa: E402
+
+cli.add_command(sites_command)
+
+from crawler.reextract_command import reextract_command  # noqa: E402
+
+cli.add_command(reextract_command)
+
+from crawler.web.command import serve_command  # noqa: E402  (imports the web framework lazily)
+
+cli.add_command(serve_command)

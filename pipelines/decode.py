@@ -4,6 +4,12 @@ Order of evidence: a byte-order mark; then valid UTF-8 (GBK text is almost never
 so a page that *declares* gb2312 but is UTF-8 decodes right); then the HTTP header and the
 ``<meta>`` charset; then detection. GB2312 and GBK are decoded as GB18030, their superset:
 pages labelled gb2312 routinely use characters outside it.
+
+Real pages are rarely clean: a GBK page saved by an old CMS carries a dozen broken byte pairs
+(a character cut in half at a buffer edge), so a declared charset is accepted when it decodes
+all but a few bytes, with U+FFFD for those. Undeclared pages that are not UTF-8 are tried as
+GB18030 when their high bytes pair up the way GB2312 text does, before generic detection, which
+takes short GBK pages for Cyrillic or Thai code pages.
 """
 
 from __future__ import annotations
@@ -24,6 +30,13 @@ logger = logging.getLogger(__name__)
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # <meta charset="gbk"> and <meta http-equiv="Content-Type" content="text/html; charset=gbk">
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+# a GB2312 character: lead byte 0xA1-0xF7 (symbols and hanzi), trail byte 0xA1-0xFE
+_GB2312_PAIR = re.compile(rb"[\xa1-\xf7][\xa1-\xfe]")
+_GB_PAIRED_SHARE = 0.8  # of high bytes inside GB2312 pairs: GBK pages score 0.95 and up
+# a declared charset may leave this many bytes undecodable (one per 2 KB, at least 16)
+_MAX_BAD_BYTES = 16
+_ASCII_BYTES = bytes(range(0x80))
+_BYTES_PER_BAD_BYTE = 2048
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -82,17 +95,44 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     for name in declared_charsets(body, content_type):
         if name == "utf-8":
             continue  # not valid UTF-8, as checked above: the declaration is wrong
-        try:
-            return body.decode(name), name
-        except UnicodeDecodeError:
-            logger.debug("declared charset %s does not decode", name)
-    try:
-        return body.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
+        if (text := _decode_mostly(body, name)) is not None:
+            return text, name
+        logger.debug("declared charset %s does not decode", name)
+    if _looks_like_gb(body) and (text := _decode_mostly(body, "gb18030")) is not None:
+        return text, "gb18030"
     best = from_bytes(body[:200_000]).best()
     detected = normalize_charset(best.encoding) if best is not None else None
-    return body.decode(detected or "utf-8", "replace"), detected or "utf-8"
+    if detected is None:
+        try:
+            return body.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            detected = "utf-8"
+    return body.decode(detected, "replace"), detected
+
+
+def _decode_mostly(body: bytes, name: str) -> str | None:
+    """``body`` in ``name`` if at most a few bytes fail (each becomes U+FFFD), else None."""
+    try:
+        return body.decode(name)
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return None
+    text = body.decode(name, "replace")
+    errors = text.count("\ufffd")
+    return text if errors <= _MAX_BAD_BYTES + len(body) // _BYTES_PER_BAD_BYTE else None
+
+
+def _looks_like_gb(body: bytes) -> bool:
+    """Most high bytes form GB2312 pairs (both bytes 0xA1-0xF7/0xFE), as Chinese text does.
+
+    Latin-1 or cp1252 text puts one accented byte among ASCII letters, which never pairs.
+    """
+    high = len(body.translate(None, _ASCII_BYTES))
+    if not high:
+        return False
+    pairs = len(_GB2312_PAIR.findall(body))
+    return 2 * pairs >= _GB_PAIRED_SHARE * high
 
 
 class DecodePipeline:

@@ -300,3 +300,39 @@ def test_pipeline_empty_body_sets_problem(
     assert page.problem == "empty response"
     assert page.html is None
     assert stats.get_stats() == {"decode/empty": 1}
+
+
+# Real pages are rarely clean: old CMSs cut characters in half, and many pages declare nothing.
+
+LONG_ZH = ZH * 40
+
+
+@pytest.mark.parametrize(
+    ("head", "content_type"),
+    [(META_GB2312, None), ("", "text/html; charset=gbk"), ("", None)],
+    ids=["meta", "header", "undeclared"],
+)
+def test_gbk_page_with_a_few_broken_characters_still_decodes_as_gbk(
+    head: str, content_type: str | None
+) -> None:
+    body = page_html(LONG_ZH, head).encode("gbk")
+    cut = body.index(ZH.encode("gbk")) + 4  # between two characters
+    broken = body[:cut] + b"\xa1" + b" " + body[cut:]  # half a character, then ASCII
+    text, codec = decode_html(broken, content_type)
+    assert codec == "gb18030"
+    assert text.count("\ufffd") == 1
+    assert ZH in text
+
+
+def test_undeclared_latin1_page_is_not_taken_for_gbk() -> None:
+    html = "<p>Café société, résumé à la carte: déjà vu à Genève.</p>" * 20
+    text, codec = decode_html(html.encode("cp1252"), None)
+    assert codec != "gb18030"
+    assert "société" in text
+
+
+def test_mostly_broken_declared_charset_is_not_trusted() -> None:
+    # A page that declares GBK but is neither GBK nor UTF-8 is handed to detection.
+    body = ("<p>Новости дня: школы и больницы.</p>" * 30).encode("cp1251")
+    text, codec = decode_html(body, "text/html; charset=gbk")
+    assert "Новости" in text and codec == "cp1251"

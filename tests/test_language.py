@@ -101,3 +101,16 @@ def test_short_text_falls_back_to_html_lang(
 )
 def test_normalize_html_lang(value: str | None, code: str | None) -> None:
     assert normalize_html_lang(value) == code
+
+
+def test_chinese_prose_with_code_in_it_is_chinese() -> None:
+    code = "with open(path) as f: data = f.read() return data finally close the file handle"
+    text = "\n".join(f"{SIMPLIFIED}\n{code} {code}" for _ in range(3))
+    assert detect_language(text, "en") == "zh-cn"
+
+
+def test_traditional_chinese_that_langdetect_takes_for_korean_is_zh_tw() -> None:
+    # langdetect gives this text "ko"; it has no Hangul, and 這/們/為 are traditional only.
+    text = "一波波接續性低溫寒流報到 已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣 " * 3
+    text += "這是我們為了看楓紅而來的旅程 " * 3
+    assert detect_language(text) == "zh-tw"

@@ -88,7 +88,9 @@ _NOT_NAMES = frozenset(
 # structured "authors" that name a platform or a notice, not a person
 _NOT_AUTHOR = re.compile(
     r"网易|新浪|腾讯|搜狐|凤凰|版权|编辑|该作者|copyright|e-?mail|©|admin|https?://|www\.|@|[■□▲●◆★]"
-    r"|^(?:name|author|\d+)$",
+    r"|^(?:name|author|\d+)$"
+    # software credits in meta author: "Discuz! Team and Comsenz UI Team", "Powered by …"
+    r"|discuz|comsenz|phpwind|wordpress|dedecms|powered by|\bteam\b",
     re.IGNORECASE,
 )
 # credits that trail the editor's name: "责任编辑：李跃群校对"
@@ -99,6 +101,14 @@ _PLACE_REPORT = re.compile(
     r"\s+[\u4e00-\u9fff]{2,3}报道\s*[）)]"
 )
 _CREDIT = re.compile(r"(?:^|\s)(?:文|作者|撰文)\s*[:：/／|｜]")
+# markup that names the author, most explicit first
+_AUTHOR_XPATHS = (
+    "//body//*[@itemprop='author']",
+    "//body//a[@rel='author']",
+    "//body//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]",
+)
+_MAX_AUTHOR_CHARS = 80  # a longer "author" block is a biography, not a name
 _LEAD_BYLINE = re.compile(r"^[^（(。]{0,20}[（(][^）)]{0,40}[）)]")
 _MAX_BYLINE_LINE = 120  # longer lines are paragraphs; only their opening "（记者 X）" counts
 
@@ -141,7 +151,7 @@ def read_provenance(header: Sequence[str], lines: Sequence[str]) -> Provenance:
     edges = list(lines[:3]) + list(lines[-6:])
     for text in [*header, *edges]:
         _read_line(text, found)
-    for line in lines[:5]:
+    for line in [*lines[:5], *header]:
         if found.original_title is None and (match := _ORIGINAL_TITLE.search(line)):
             found.original_title = match.group("title").strip("（()） ")
     if found.editor is None:
@@ -166,6 +176,24 @@ def structured_authors(candidates: Iterable[str | None], site_name: str | None) 
         if names:
             break
     return _unique(names)
+
+
+def markup_authors(tree: HtmlElement) -> list[str]:
+    """Author names the markup labels: itemprop=author, rel=author, a byline class.
+
+    The last resort after JSON-LD and meta tags; read before clutter removal, and never inside
+    comment threads or lists of other stories, whose "authors" are commenters.
+    """
+    for xpath in _AUTHOR_XPATHS:
+        names: list[str] = []
+        for node in tree.xpath(xpath):
+            named = node.xpath(".//*[@itemprop='name']")
+            text = squash((named[0] if named else node).text_content())
+            if 0 < len(text) <= _MAX_AUTHOR_CHARS and not _inside_other_stories(node):
+                names.append(text)
+        if names:
+            return ["; ".join(_unique(names))]
+    return []
 
 
 def _read_line(text: str, found: Provenance) -> None:

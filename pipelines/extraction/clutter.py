@@ -177,8 +177,7 @@ def remove_clutter(tree: HtmlElement, noise_xpaths: Iterable[str] = ()) -> HtmlE
     for xpath in noise_xpaths:
         for node in tree.xpath(xpath):
             _drop(node)
-    for node in list(tree.iter(*_NEVER_TEXT)):
-        _drop(node)
+    drop_never_text(tree)
     body = tree.find("body")
     root = body if body is not None else tree
     main = main_block(root)
@@ -194,6 +193,12 @@ def remove_clutter(tree: HtmlElement, noise_xpaths: Iterable[str] = ()) -> HtmlE
         if not guard.keeps(node) and (kind == "comments" or not _is_prose(node)):
             _drop(node)
     return main
+
+
+def drop_never_text(tree: HtmlElement) -> None:
+    """Remove scripts, styles and the like, whose text no reader sees."""
+    for node in list(tree.iter(*_NEVER_TEXT)):
+        _drop(node)
 
 
 def main_block(root: HtmlElement) -> HtmlElement | None:
@@ -272,7 +277,8 @@ def _marker_blocks(root: HtmlElement) -> Iterable[HtmlElement]:
         if not isinstance(node.tag, str) or not node.text or not node.text.strip():
             continue
         lead = node.text.strip()
-        if not _MARKERS.match(lead) and not _is_footer(node):
+        # a footer states a marker in its own first words ("© 2026 …", "版权所有 …")
+        if not _MARKERS.match(lead) and not (_FOOTER_MARKERS.search(lead) and _is_footer(node)):
             continue
         block = node
         while (parent := block.getparent()) is not None and parent.tag in _CONTAINERS:

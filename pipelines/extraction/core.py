@@ -17,28 +17,26 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 from trafilatura.settings import Document
 
-from .bylines import header_texts, read_provenance, structured_authors
-from .clutter import remove_clutter
-from .dates import (
-    find_dateline,
-    find_modified,
-    first_datetime,
-    page_timezone,
-    parse_datetime,
-    published_candidates,
-)
+from .bylines import header_texts, markup_authors, read_provenance, structured_authors
+from .clutter import drop_never_text, remove_clutter
+from .datelines import visible_published
+from .dates import find_modified, first_datetime, page_timezone, published_candidates
 from .document import PageFacts, is_chinese, parse_html, squash
 from .images import article_images
 from .layout import unwrap_layout
 from .model import Extraction, SiteRules
 from .title import find_title
-from .trimming import trim_text
+from .trimming import normal_line, trim_text
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "2026.11.1"
+EXTRACTOR_VERSION = "2026.11.2"
 
 _MIN_TEXT_CHARS = 25  # less is a menu or a caption, not an article ("首页\n新闻")
+_RESCUE_CHARS = 250  # a fast extraction shorter than this gets the full cascade
+_MENU_LINE = 20  # characters: a shorter line without punctuation is a menu item or a label
+_MENU_SHARE = 0.2  # a text with more of its characters in such lines may be a page dump
+_PROSE = re.compile(r"[。，！？；,.!?;]")
 
 
 def extract_article(html: str, url: str, *, rules: SiteRules | None = None) -> Extraction | None:
@@ -50,46 +48,51 @@ def extract_article(html: str, url: str, *, rules: SiteRules | None = None) -> E
         return None
     facts = PageFacts(tree, url)
     title, title_node = find_title(tree, facts, rules.title_xpath)
+    drop_never_text(tree)
     header = header_texts(tree, title_node)
     stated_dates = published_candidates(tree, facts, header, rules.date_xpath)
+    body = tree.find("body")
+    # what a reader sees of the page, before furniture goes
+    page_text = squash((body if body is not None else tree).text_content())
+    declared_authors = [*_ld_author_names(facts), facts.first_meta("author", "article:author")]
+    # bylines in markup are the last resort, read only when nothing declares an author
+    marked_authors = [] if any(declared_authors) else markup_authors(tree)
     if rules.body_xpath:
         tree = _isolate_body(tree, rules.body_xpath, url)
     main = remove_clutter(tree, rules.noise_xpaths)
     unwrap_layout(tree)
-    doc = _run_trafilatura(tree, url)
-    if doc is None or not doc.text:
+    raw_text = _run_trafilatura(tree, url)
+    if not raw_text:
         logger.info("no main text extracted: %s", url)
         return None
     images = article_images(main, facts, url)
-    text = _without_headline(trim_text(doc.text), title)
+    # the headline goes before trimming (furniture under it is then at the edge) and after
+    trimmed, credits = trim_text(_without_headline(raw_text, title))
+    text = _without_headline(trimmed, title)
     if len(text) < _MIN_TEXT_CHARS:
         logger.info("no main text left after trimming: %s", url)
         return None
 
     chinese = is_chinese(text) or (facts.html_lang or "").lower().startswith("zh")
     tz = page_timezone(rules.timezone, chinese)
-    published = first_datetime(stated_dates, tz)
-    if published is None:
-        page_text = squash(tree.text_content())
-        published = find_dateline(page_text, text, tz)
-    if published is None and doc.date and not doc.date.endswith("-01-01"):
-        # htmldate's guess (date only) from URL and text; January 1st is a bare year filled in
-        published = parse_datetime(doc.date, tz)
-
+    published = first_datetime(stated_dates, tz) or visible_published(
+        page_text, text, title, url, tz
+    )
     lines = text.split("\n")
-    found = read_provenance(header, lines) if chinese else None
+    found = read_provenance([*header, *credits], lines) if chinese else None
+    site_name = facts.site_name
     authors = (
         found.authors
         if found and found.authors
         else structured_authors(
-            [*_ld_author_names(facts), facts.first_meta("author", "article:author"), doc.author],
-            facts.site_name or _plausible_site_name(doc.sitename),
+            [*declared_authors, *marked_authors],
+            site_name,
         )
     )
     return Extraction(
-        title=title or doc.title,
+        title=title,
         original_title=found.original_title if found else None,
-        description=facts.first_meta("description", "og:description") or doc.description,
+        description=facts.first_meta("description", "og:description", "twitter:description"),
         authors=tuple(authors),
         correspondents=tuple(found.correspondents) if found else (),
         editor=found.editor if found else None,
@@ -98,27 +101,56 @@ def extract_article(html: str, url: str, *, rules: SiteRules | None = None) -> E
         modified=find_modified(facts, tz),
         text=text,
         images=images,
-        tags=tuple(_tags(facts, doc)),
+        tags=facts.tags(),
         canonical_url=facts.canonical_url,
         html_lang=facts.html_lang,
-        site_name=facts.site_name or _plausible_site_name(doc.sitename),
+        site_name=site_name,
     )
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Document | None:
-    """Trafilatura's extraction of the cleaned tree; it copies the tree rather than parse again."""
+def _run_trafilatura(tree: HtmlElement, url: str) -> str:
+    """Trafilatura's main text of the cleaned tree (it copies the tree rather than parse again).
+
+    Metadata is ours (it reads the intact tree), so trafilatura runs without it: htmldate and
+    dateparser would cost more than all the rest. The fast cascade is enough once furniture is
+    gone; the full one, with readability and jusText as rescuers, runs only when the fast one
+    finds next to nothing.
+    """
+    text = _trafilatura_text(tree, url, fast=True)
+    if len(text) < _RESCUE_CHARS:
+        return max(text, _trafilatura_text(tree, url, fast=False), key=len)
+    if _menu_share(text) > _MENU_SHARE:
+        # the fast cascade fell back to the whole page (a short story among menus)
+        full = _trafilatura_text(tree, url, fast=False)
+        if len(full) >= _RESCUE_CHARS and _menu_share(full) < _menu_share(text):
+            return full
+    return text
+
+
+def _menu_share(text: str) -> float:
+    """Share of the characters in short unpunctuated lines: menus, tags, counters."""
+    lines = text.split("\n")
+    short = sum(len(line) for line in lines if len(line) < _MENU_LINE and not _PROSE.search(line))
+    return short / max(1, sum(len(line) for line in lines))
+
+
+def _trafilatura_text(tree: HtmlElement, url: str, *, fast: bool) -> str:
     doc = trafilatura.bare_extraction(
-        tree, url=url or None, with_metadata=True, include_comments=False
+        tree, url=url or None, fast=fast, with_metadata=False, include_comments=False
     )
-    return doc if isinstance(doc, Document) else None
+    return (doc.text or "") if isinstance(doc, Document) else ""
 
 
 def _without_headline(text: str, title: str | None) -> str:
     """The text minus a first line that repeats the headline (it is in `title` already)."""
     first, _, rest = text.partition("\n")
-    if title and rest and squash(first).replace(" ", "") == squash(title).replace(" ", ""):
+    if title and rest and _compact(normal_line(first)) == _compact(title):
         return rest
     return text
+
+
+def _compact(text: str) -> str:
+    return squash(text).replace(" ", "")
 
 
 def _isolate_body(tree: HtmlElement, body_xpath: str, url: str) -> HtmlElement:
@@ -143,13 +175,6 @@ def _copy(node: HtmlElement) -> HtmlElement:
     return clone
 
 
-def _plausible_site_name(name: str | None) -> str | None:
-    """Trafilatura's guess, unless it is a copyright line ("网易版权所有")."""
-    if not name or re.search(r"版权|copyright|©|all rights", name, re.IGNORECASE):
-        return None
-    return name
-
-
 def _ld_author_names(facts: PageFacts) -> list[str]:
     names: list[str] = []
     for value in facts.ld_values("author"):
@@ -159,15 +184,3 @@ def _ld_author_names(facts: PageFacts) -> list[str]:
             elif isinstance(item, str):
                 names.append(item)
     return ["; ".join(names)] if names else []
-
-
-def _tags(facts: PageFacts, doc: Document) -> list[str]:
-    raw = [*(doc.tags or []), *(doc.categories or [])]
-    if not raw and (keywords := facts.first_meta("keywords", "news_keywords")):
-        raw = [keywords]
-    tags: list[str] = []
-    for entry in raw:
-        for tag in str(entry).replace("，", ",").replace("、", ",").split(","):
-            if (tag := squash(tag)) and tag not in tags:
-                tags.append(tag)
-    return tags

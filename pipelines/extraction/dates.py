@@ -62,10 +62,18 @@ _MODIFIED_META = (
 )
 # data attributes holding the publish time: 163 `#contain@data-ptime`, `html@data-publishtime`
 _DATA_ATTRIBUTES = ("data-ptime", "data-publishtime", "data-publish-time", "data-pubtime")
-_ISO_LIKE = re.compile(
+ISO_LIKE = re.compile(
     r"(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:[T\s]*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2})(?:\.\d+)?)?"
-    r"\s*(?P<tz>Z|[+-]\d\d:?\d\d)?)?"
+    r"(?:\s*(?P<ampm>[AP]\.?M\.?)(?![A-Za-z]))?\s*(?P<tz>Z|[+-]\d\d:?\d\d)?)?",
+    re.IGNORECASE,
+)
+# month first, as ASP/IIS pages print it: "9/17/2004 5:54:13 AM" (day first when month > 12)
+US_DATE = re.compile(
+    r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d\d)(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?:\s*(?P<ampm>[AP]\.?M\.?)(?![A-Za-z]))?)?",
+    re.IGNORECASE,
 )
 _COMPACT = re.compile(
     r"^(?P<y>(?:19|20)\d\d)(?P<m>\d\d)(?P<d>\d\d)(?:(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)?)?$"
@@ -97,10 +105,8 @@ _ENGLISH = re.compile(
     r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon2>[A-Za-z]{3,9})\.?,?\s+(?P<y2>(?:19|20)\d\d))\b"
 )
 # a visible dateline right before 来源: "2024-05-13 09:16:04　来源: 北青网" (163 post_info)
-_DATELINE_BEFORE_SOURCE = re.compile(rf"({_ISO_LIKE.pattern})[\s\u3000|]*(?:来源|稿源|作者)")
+_DATELINE_BEFORE_SOURCE = re.compile(rf"({ISO_LIKE.pattern})[\s\u3000|]*(?:来源|稿源|作者)")
 _EARLIEST_YEAR = 1990
-_OPENING_CHARS = 20  # of the article's first line, to find where it starts in the page text
-_DATELINE_REACH = 1500  # characters before the article start searched for a dateline
 
 
 def page_timezone(rules_timezone: str | None, chinese: bool) -> tzinfo:
@@ -154,31 +160,8 @@ def _published_candidates(
         yield node.get("datetime", "")
     # a dateline near the title: the first absolute date in the header texts
     for text in header_texts:
-        if match := _ISO_LIKE.search(text) or _ENGLISH.search(text):
+        if match := ISO_LIKE.search(text) or _ENGLISH.search(text):
             yield match.group(0)
-
-
-def find_dateline(page_text: str, article_text: str, tz: tzinfo) -> datetime | None:
-    """The date-time printed closest before the article starts.
-
-    Sample: "… 2005年03月21日 11:21 《理财周刊》 人生如戏。…" (sina.net, 2005).
-
-    Old pages state the time only as text above the story. Only stamps with a clock time count:
-    a bare date up there is as likely today's date in the site banner.
-    """
-    prose = (
-        line for line in article_text.split("\n") if len(line) >= _OPENING_CHARS and line[0] != "|"
-    )
-    opening = next(prose, "")[:_OPENING_CHARS]
-    start = page_text.find(squash(opening)) if opening else -1
-    if start <= 0:
-        return None
-    window = _ISO_LIKE.finditer(page_text, max(0, start - _DATELINE_REACH), start)
-    stamps = [match for match in window if match["H"]]
-    for match in reversed(stamps):
-        if (parsed := parse_datetime(match.group(0), tz)) is not None:
-            return parsed
-    return None
 
 
 def parse_datetime(raw: str, tz: tzinfo) -> datetime | None:
@@ -204,8 +187,13 @@ def _parse_naive_or_aware(raw: str) -> datetime | None:
         pass
     if match := _COMPACT.match(raw):
         return _from_parts(match.groupdict())
-    if match := _ISO_LIKE.search(raw):
+    if match := ISO_LIKE.search(raw):
         return _from_parts(match.groupdict())
+    if match := US_DATE.search(raw):
+        parts = match.groupdict()
+        if int(parts["m"] or 0) > 12:  # "17/9/2004": the day came first
+            parts["m"], parts["d"] = parts["d"], parts["m"]
+        return _from_parts(parts)
     if match := _ENGLISH.search(raw):
         parts = match.groupdict()
         month = _MONTHS.get((parts["mon1"] or parts["mon2"] or "").lower())
@@ -219,12 +207,18 @@ def _parse_naive_or_aware(raw: str) -> datetime | None:
 
 
 def _from_parts(parts: dict[str, str | None]) -> datetime | None:
+    hour = int(parts.get("H") or 0)
+    half = (parts.get("ampm") or "").upper()[:1]
+    if half == "P" and hour < 12:
+        hour += 12
+    elif half == "A" and hour == 12:
+        hour = 0
     try:
         value = datetime(
             int(parts["y"] or 0),
             int(parts["m"] or 0),
             int(parts["d"] or 0),
-            int(parts.get("H") or 0),
+            hour,
             int(parts.get("M") or 0),
             int(parts.get("S") or 0),
         )

@@ -30,6 +30,13 @@ _SELF_CLOSED_ROOT = re.compile(r"(<html[^>]*)/>", re.IGNORECASE)
 # a character of the CJK ideograph blocks (and kana), as the corpus scorer counts them
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WS = re.compile(r"\s+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+# XHTML-era pages wrap JSON-LD in "<![CDATA[ … ]]>" (or "//<![CDATA[" for old parsers)
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+# separators of a keywords list: "辟谣,外泄,账号", "教育、学校", "a; b"
+_TAG_SPLIT = re.compile(r"[,，、;；|]")
+_MAX_TAGS = 30
+_MAX_TAG_CHARS = 40  # a longer "keyword" is a sentence of SEO text
 
 
 def parse_html(markup: str) -> HtmlElement | None:
@@ -63,7 +70,7 @@ def is_chinese(text: str) -> bool:
     """CJK-dominant: CJK characters outnumber the ASCII letters in a sample of the text."""
     sample = text[:3000]
     cjk = len(CJK_CHAR.findall(sample))
-    latin = sum(1 for char in sample if char.isascii() and char.isalpha())
+    latin = len(_LATIN_LETTER.findall(sample))
     return cjk > 20 and cjk * 2 > latin
 
 
@@ -96,6 +103,23 @@ class PageFacts:
         for obj in ranked:
             if key in obj:
                 yield obj[key]
+
+    def tags(self) -> tuple[str, ...]:
+        """Tags and keywords: article:tag metas, JSON-LD keywords, else meta keywords."""
+        raw = [
+            node.get("content", "")
+            for node in self.tree.iterfind(".//meta[@property='article:tag']")
+        ]
+        for value in self.ld_values("keywords"):
+            raw.extend(value if isinstance(value, list) else [value])
+        if not raw and (keywords := self.first_meta("keywords", "news_keywords")):
+            raw = [keywords]
+        tags: list[str] = []
+        for entry in raw:
+            for tag in _TAG_SPLIT.split(entry if isinstance(entry, str) else ""):
+                if (tag := squash(tag)) and tag not in tags and len(tag) <= _MAX_TAG_CHARS:
+                    tags.append(tag)
+        return tuple(tags[:_MAX_TAGS])
 
     def _html_lang(self) -> str | None:
         lang = self.tree.get("lang") or self.tree.get("xml:lang")
@@ -133,11 +157,11 @@ def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
         if "ld+json" not in script.get("type", "").lower() or not script.text:
             continue
         try:
-            data = json.loads(script.text)
+            data = json.loads(_CDATA.sub("", script.text))
         except ValueError:
             # pages often put raw newlines into strings; one lenient retry is enough
             try:
-                data = json.loads(script.text.replace("\n", " "), strict=False)
+                data = json.loads(_CDATA.sub("", script.text).replace("\n", " "), strict=False)
             except ValueError:
                 continue
         yield from _flatten(data)
