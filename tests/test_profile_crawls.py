@@ -20,13 +20,14 @@ from scrapy.utils.project import get_project_settings
 from sqlalchemy import func, select
 
 from crawler.demo.mirror import MirrorSite
+from crawler.sites_command import profiles
 from storage.database import open_archive
 from storage.models import Article, ArticleVersion, CrawlRun
 from storage.queries import article_record
 
 PROJECT = Path(__file__).resolve().parents[1]
 MIRRORS = PROJECT / "tests" / "fixtures" / "mirrors"
-PROFILES = ["netease", "qilu"]
+PROFILES = [profile.name for profile in profiles()]
 REGENERATE = "regenerate the fixtures with `python tests/fixtures/mirrors/make_mirrors.py`"
 # The fixture mirrors' pages are dated 2026-01-07; the e-paper entry point is for that day.
 ARGS = {"qilu": ["-a", "day=2026-01-07"]}

@@ -37,6 +37,9 @@ def run(port: int, archive_dir: Path) -> None:
         "SCRAPY_SETTINGS_MODULE": "crawler.settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
     }
+    cli = _bin("newsarchive")
+    # Creates the archive, or brings one made by an older version up to date.
+    _run([cli, "db", "upgrade"], env)
     site = DemoSite()
     with site.serve("127.0.0.1", port) as base_url:
         print(f"demo news site on {base_url}/ ({len(site.articles)} articles)")
@@ -59,7 +62,6 @@ def run(port: int, archive_dir: Path) -> None:
             ],
             env,
         )
-    cli = _bin("newsarchive")
     _run([cli, "stats", "--format", "table"], env)
     _run([cli, "search", "教育", "--format", "table", "--limit", "10"], env)
     _run([cli, "search", "education", "--format", "table", "--limit", "10"], env)
