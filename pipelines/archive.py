@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from pipelines.extraction import EXTRACTOR_VERSION
+from pipelines.extraction import EXTRACTOR_VERSION, Extraction
 from pipelines.page import FetchFailure, Page
 from storage.archive import (
     ArticleRecord,
@@ -60,6 +60,27 @@ def _hint_time(value: object, timezone: str | None) -> datetime | None:
     return parsed
 
 
+def record_of(extraction: Extraction, canonical_url: str, **fields: Any) -> ArticleRecord:
+    """An extraction as the archive stores it; ``fields`` add to or override it."""
+    values: dict[str, Any] = {
+        "canonical_url": canonical_url,
+        "text": extraction.text,
+        "extractor_version": EXTRACTOR_VERSION,
+        "title": extraction.title,
+        "original_title": extraction.original_title,
+        "description": extraction.description,
+        "authors": extraction.authors,
+        "correspondents": extraction.correspondents,
+        "editor": extraction.editor,
+        "source": extraction.source,
+        "published": extraction.published,
+        "modified": extraction.modified,
+        "images": extraction.images,
+        "tags": extraction.tags,
+    }
+    return ArticleRecord(**(values | fields))
+
+
 def article_record(page: Page) -> ArticleRecord:
     """The storage-side record of an extracted page.
 
@@ -69,24 +90,12 @@ def article_record(page: Page) -> ArticleRecord:
     extraction = page.extraction
     assert extraction is not None and page.canonical_url is not None
     timezone = page.rules.timezone if page.rules else None
-    published = extraction.published or _hint_time(page.hints.get("published"), timezone)
-    title = extraction.title or page.hints.get("title")
-    return ArticleRecord(
-        canonical_url=page.canonical_url,
-        text=extraction.text,
-        extractor_version=EXTRACTOR_VERSION,
-        title=title,
-        original_title=extraction.original_title,
-        description=extraction.description,
-        authors=extraction.authors,
-        correspondents=extraction.correspondents,
-        editor=extraction.editor,
-        source=extraction.source,
-        published=published,
-        modified=extraction.modified,
+    return record_of(
+        extraction,
+        page.canonical_url,
+        title=extraction.title or page.hints.get("title"),
+        published=extraction.published or _hint_time(page.hints.get("published"), timezone),
         language=page.language,
-        images=extraction.images,
-        tags=extraction.tags,
         seen_urls=tuple(dict.fromkeys((page.url, *page.seen_urls))),
         band_keys=page.band_keys,
         etag=page.header("ETag"),

@@ -17,13 +17,11 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from typing import Self
 
 from charset_normalizer import from_bytes
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from pipelines.page import Page
+from pipelines.stage import Stage
 
 logger = logging.getLogger(__name__)
 
@@ -135,16 +133,8 @@ def _looks_like_gb(body: bytes) -> bool:
     return 2 * pairs >= _GB_PAIRED_SHARE * high
 
 
-class DecodePipeline:
+class DecodePipeline(Stage):
     """Sets ``page.html`` and ``page.encoding`` on article pages."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Page) or not item.pending:

@@ -20,12 +20,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from pipelines.page import Page
+from pipelines.stage import Stage
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
@@ -79,16 +76,8 @@ def band_keys(text: str) -> tuple[int, ...]:
     return tuple(keys)
 
 
-class DedupPipeline:
+class DedupPipeline(Stage):
     """Sets ``page.band_keys`` for articles long enough to have them."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Page) or not item.pending or item.extraction is None:

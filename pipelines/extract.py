@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Self
 
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import run_in_thread
 
 from pipelines.extraction import Extraction
 from pipelines.page import Page
 from pipelines.process import process_html, process_page
+from pipelines.stage import Stage
 
 logger = logging.getLogger(__name__)
 
 
-class ExtractPipeline:
+class ExtractPipeline(Stage):
     """Sets ``page.extraction``, ``page.canonical_url`` and ``page.language``.
 
     A page with no main text gets ``page.problem`` instead.
     """
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     async def process_item(self, item: object) -> object:
         if not isinstance(item, Page) or not item.pending or item.html is None:

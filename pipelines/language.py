@@ -13,15 +13,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Self
 
 from langdetect import DetectorFactory, detect_langs
 from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from pipelines.page import Page
+from pipelines.stage import Stage
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +107,8 @@ def _chinese_variant(sample: str, guesses: list[str]) -> str:
     return "zh-tw" if traditional > simplified else "zh-cn"
 
 
-class LanguagePipeline:
+class LanguagePipeline(Stage):
     """Sets ``page.language`` from the extracted text, unless extraction has already."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Page) or not item.pending or item.extraction is None:

@@ -16,10 +16,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from pipelines.archive import record_of
 from pipelines.dedup import band_keys
 from pipelines.extraction import EXTRACTOR_VERSION, SiteRules
 from pipelines.process import process_page
-from storage.archive import ArticleRecord, raw_capture, reextracted
+from storage.archive import raw_capture, reextracted
 from storage.database import Archive
 from storage.models import Article, Site
 from storage.queries import local_time
@@ -81,23 +82,13 @@ def reextract(
                 outcomes["empty"] += 1
                 continue
             extraction = processed.extraction
-            record = ArticleRecord(
-                canonical_url=article.canonical_url,
-                text=extraction.text,
-                extractor_version=EXTRACTOR_VERSION,
+            record = record_of(
+                extraction,
+                article.canonical_url,
                 title=extraction.title or article.title,
-                original_title=extraction.original_title,
-                description=extraction.description,
-                authors=extraction.authors,
-                correspondents=extraction.correspondents,
-                editor=extraction.editor,
-                source=extraction.source,
                 published=extraction.published
                 or local_time(article.published_at, article.published_offset),
-                modified=extraction.modified,
                 language=processed.language,
-                images=extraction.images,
-                tags=extraction.tags,
                 band_keys=band_keys(extraction.text),
             )
             outcomes[reextracted(session, article_id, record)] += 1
