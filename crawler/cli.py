@@ -7,16 +7,25 @@ default, ``--format table`` for people. A user's mistake is one line on stderr a
 
 from __future__ import annotations
 
-import json
+import os
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from crawler.output import (
+    PLAIN_MARK,
+    TERMINAL_MARK,
+    emit_json,
+    emit_rows,
+    emit_table,
+    stdout_is_terminal,
+)
+from crawler.output import format_option as formats
 from storage.database import (
     Archive,
     ArchiveError,
@@ -28,9 +37,11 @@ from storage.database import (
     open_archive,
     upgrade,
 )
-from storage.duplicates import copies
-from storage.queries import article_record, article_summary, get_article, search, stats
+from storage.queries import article_summary, search
+from storage.report import UnknownSite, breakdown, check_site, report
 from storage.search import QueryError
+
+__all__ = ["cli", "db_option", "emit_json", "emit_rows", "emit_table", "main", "opened"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,52 +56,30 @@ def db_option(function: F) -> F:
     )(function)
 
 
-def format_option(function: F) -> F:
+def warc_dir_option(function: F) -> F:
     return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["json", "table"]),
-        default="json",
-        show_default=True,
-        help="Output format.",
+        "--warc-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where the WARC files are (default: as the crawler writes them, e.g. archive-warc/).",
     )(function)
 
 
+format_option = formats("json", "table")
+
+
 @contextmanager
-def opened(db: str | None) -> Iterator[Archive]:
+def opened(db: str | None, warc_dir: Path | None = None) -> Iterator[Archive]:
+    """The archive, with its user-fixable problems (and an unknown site) as one-line errors."""
     try:
-        archive = open_archive(db)
+        archive = open_archive(db, warc_dir=warc_dir)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         yield archive
+    except UnknownSite as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
     finally:
         archive.close()
-
-
-def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _width(value: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
-
-
-def _fit(value: Any, width: int) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
-    out = ""
-    for char in text:
-        if _width(out + char) > width:
-            return out[:-1] + "…" if out else ""
-        out += char
-    return out + " " * (width - _width(out))
-
-
-def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, int]]) -> None:
-    """Rows as fixed-width columns; East Asian wide characters count as two."""
-    click.echo("  ".join(_fit(name, width) for name, width in columns).rstrip())
-    for row in rows:
-        click.echo("  ".join(_fit(row.get(name), width) for name, width in columns).rstrip())
 
 
 def parse_day(value: str | None, name: str) -> datetime | None:
@@ -118,12 +107,14 @@ def cli() -> None:
 @click.option("--lang", help="Only this language: en, zh (zh-cn and zh-tw), zh-cn, …")
 @click.option("--since", help="Published on or after this date (YYYY-MM-DD, UTC).")
 @click.option("--until", help="Published before this date (YYYY-MM-DD, UTC).")
+@click.option("--author", help="Only articles with this author (记者), exactly as archived.")
+@click.option("--source", help="Only articles whose source (来源) contains this.")
 @click.option(
     "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
 )
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
-@format_option
+@formats("json", "table", "csv", "jsonl")
 @db_option
 def search_command(
     query: str,
@@ -131,6 +122,8 @@ def search_command(
     lang: str | None,
     since: str | None,
     until: str | None,
+    author: str | None,
+    source: str | None,
     sort: str,
     limit: int,
     offset: int,
@@ -139,12 +132,18 @@ def search_command(
 ) -> None:
     """Full-text search, Chinese and English.
 
+    Every word must match; "…" makes a phrase. The table shows a snippet with the matches
+    highlighted (in reverse video on a terminal, in [brackets] otherwise).
+
     \b
     Example:
         newsarchive search 教育 --lang zh --since 2026-01-01 --format table
         newsarchive search '"balanced development"' --sort newest
+        newsarchive search 教育 --author 王小明 --source 齐鲁晚报 --format csv
     """
+    mark = TERMINAL_MARK if fmt == "table" and stdout_is_terminal() else PLAIN_MARK
     with opened(db) as archive, archive.session() as session:
+        check_site(session, site)
         try:
             hits = search(
                 session,
@@ -153,78 +152,88 @@ def search_command(
                 language=lang,
                 since=parse_day(since, "--since"),
                 until=parse_day(until, "--until"),
+                author=author,
+                source=source,
                 sort=sort,  # type: ignore[arg-type]
                 limit=limit,
                 offset=offset,
+                mark=mark,
             )
         except QueryError as exc:
             raise click.ClickException(f"bad query: {exc}") from exc
         rows = [
             {**article_summary(h.article), "score": h.score, "snippet": h.snippet} for h in hits
         ]
-    if fmt == "json":
-        emit_json(rows)
-    else:
-        emit_table(
-            rows, [("id", 6), ("published", 25), ("site", 14), ("title", 40), ("snippet", 60)]
-        )
-
-
-@cli.command("show")
-@click.argument("ref", metavar="ID|URL")
-@format_option
-@db_option
-def show_command(ref: str, fmt: str, db: str | None) -> None:
-    """One article: metadata and text, by id or by any URL it was seen under.
-
-    \b
-    Example:
-        newsarchive show 12
-        newsarchive show https://www.163.com/dy/article/J22CN60P0514R9KQ.html --format table
-    """
-    with opened(db) as archive, archive.session() as session:
-        article = get_article(session, ref)
-        if article is None:
-            raise click.ClickException(f"no article with id or URL {ref!r}")
-        record = article_record(article)
-        record["copies"] = [article_summary(copy) for copy in copies(session, article.id)]
-    if fmt == "json":
-        emit_json(record)
-        return
-    for key, value in record.items():
-        if key == "copies":
-            value = [f"{c['id']} {c['site']} {c['url']}" for c in value]
-        if key != "text":
-            shown = ", ".join(value) if isinstance(value, list) else value
-            click.echo(f"{key + ':':<18} {'' if shown is None else shown}")
-    click.echo("")
-    click.echo(record["text"])
+    columns = [("id", 6), ("published", 25), ("site", 14), ("title", 40), ("snippet", 60)]
+    emit_rows(rows, fmt, columns if fmt == "table" else None)
 
 
 @cli.command("stats")
-@format_option
+@click.option("--site", help="Per-day counts of this site only.")
+@click.option("--since", help="Per-day counts from this day (YYYY-MM-DD, UTC).")
+@click.option("--until", help="Per-day counts up to this day, inclusive (default: the newest).")
+@click.option(
+    "--days",
+    type=click.IntRange(1),
+    default=30,
+    show_default=True,
+    help="Days shown without --since.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["site", "day", "language"]),
+    help="csv and jsonl: a row per site, day or language (default: per day, site, language).",
+)
+@formats("json", "table", "csv", "jsonl")
 @db_option
-def stats_command(fmt: str, db: str | None) -> None:
-    """What the archive holds: articles per site and per language.
+def stats_command(
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    days: int,
+    by: str | None,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """What the archive holds: articles per site, per language and per day.
+
+    Days are UTC publication dates (for undated articles, the day they were first archived):
+    by default the last 30 days up to the newest.
 
     \b
     Example:
         newsarchive stats --format table
+        newsarchive stats --since 2026-01-01 --until 2026-01-31 --by day --format csv
     """
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
     with opened(db) as archive, archive.session() as session:
-        report = stats(session)
+        found = report(
+            session,
+            since=first.date() if first else None,
+            until=last.date() if last else None,
+            days=days,
+            site=site,
+        )
+    if fmt in ("csv", "jsonl"):
+        rows = breakdown(found["days"], by) if by else found["days"]  # type: ignore[arg-type]
+        emit_rows(rows, fmt)
+        return
+    if by:
+        raise click.UsageError("--by is for --format csv or jsonl")
     if fmt == "json":
-        emit_json(report)
+        emit_json(found)
         return
     for key in ("articles", "versions", "captures", "failures", "crawl_runs"):
-        click.echo(f"{key + ':':<12} {report[key]}")
+        click.echo(f"{key + ':':<12} {found[key]}")
     click.echo("")
     emit_table(
-        report["sites"],
+        found["sites"],
         [("site", 24), ("articles", 9), ("first_published", 26), ("last_published", 26)],
     )
     click.echo("")
-    emit_table(report["languages"], [("language", 10), ("articles", 9)])
+    emit_table(found["languages"], [("language", 10), ("articles", 9)])
+    click.echo("")
+    emit_table(found["days"], [("day", 10), ("site", 24), ("language", 10), ("articles", 9)])
 
 
 @cli.group("db")
@@ -261,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli.main(args=argv, prog_name="newsarchive", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # `newsarchive export | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -268,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(f"Error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
 
+
+from crawler.show_command import show_command  # noqa: E402
+
+cli.add_command(show_command)
 
 from crawler.extract_command import extract_command  # noqa: E402  (the command imports no storage)
 
@@ -284,3 +300,15 @@ cli.add_command(reextract_command)
 from crawler.web.command import serve_command  # noqa: E402  (imports the web framework lazily)
 
 cli.add_command(serve_command)
+
+from crawler.export_command import export_command  # noqa: E402
+
+cli.add_command(export_command)
+
+from crawler.runs_command import runs_command  # noqa: E402
+
+cli.add_command(runs_command)
+
+from crawler.sql_command import sql_command  # noqa: E402
+
+cli.add_command(sql_command)

@@ -39,24 +39,64 @@ def local_time(value: datetime | None, offset: int | None) -> datetime | None:
     return value.astimezone(timezone(timedelta(minutes=offset)))
 
 
-def _filtered(
-    stmt: Select[Any],
-    *,
-    site: str | None,
-    language: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Select[Any]:
-    if site is not None:
-        stmt = stmt.join(Site, Site.id == Article.site_id).where(Site.name == site)
-    if language is not None:
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a search or an export selects; ``None`` means any."""
+
+    site: str | None = None
+    language: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    author: str | None = None
+    source: str | None = None
+
+
+def _has_author(session: Session, name: str) -> ColumnElement[bool]:
+    """One of the article's authors is exactly ``name``."""
+    if session.get_bind().dialect.name == "sqlite":
+        each = func.json_each(Article.authors).table_valued("value")
+        return select(each.c.value).where(each.c.value == name).exists()
+    return Article.authors.op("@>")(func.jsonb_build_array(name))
+
+
+def filtered(session: Session, stmt: Select[Any], filters: Filters) -> Select[Any]:
+    """``stmt`` (a select from ``Article``) narrowed to the articles ``filters`` selects."""
+    if filters.site is not None:
+        stmt = stmt.join(Site, Site.id == Article.site_id).where(Site.name == filters.site)
+    if filters.language is not None:
         # "zh" matches zh-cn and zh-tw.
+        language = filters.language
         stmt = stmt.where(or_(Article.language == language, Article.language.like(f"{language}-%")))
-    if since is not None:
-        stmt = stmt.where(Article.published_at >= since)
-    if until is not None:
-        stmt = stmt.where(Article.published_at < until)
+    if filters.since is not None:
+        stmt = stmt.where(Article.published_at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(Article.published_at < filters.until)
+    if filters.author is not None:
+        stmt = stmt.where(_has_author(session, filters.author))
+    if filters.source is not None:
+        # 新华社 matches 新华社 and 新华社客户端.
+        stmt = stmt.where(Article.source.contains(filters.source, autoescape=True))
     return stmt
+
+
+def matching(
+    session: Session, query: str, stmt: Select[Any]
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """``stmt`` (a select from ``Article``) narrowed to the articles matching ``query``, and
+    the score column, ordered best first by ``score.asc()`` on SQLite and ``desc()`` elsewhere.
+
+    Raises ``storage.search.QueryError`` for a query that cannot be understood.
+    """
+    terms = parse_query(query)
+    if session.get_bind().dialect.name == "sqlite":
+        match = text("article_search MATCH :match").bindparams(match=fts5_expression(terms))
+        # bm25 is lower for better matches; a title match counts five times a body match.
+        score: ColumnElement[Any] = literal_column("bm25(article_search, 5.0, 1.0)")
+        return stmt.join(_SEARCH, _SEARCH.c.rowid == Article.id).where(match), score
+    tsquery = cast(literal(tsquery_expression(terms)), postgresql.TSQUERY)
+    document = _SEARCH.c.document
+    stmt = stmt.join(_SEARCH, _SEARCH.c.article_id == Article.id).where(document.op("@@")(tsquery))
+    return stmt, func.ts_rank(document, tsquery)
 
 
 def search(
@@ -70,39 +110,25 @@ def search(
     sort: Sort = "relevance",
     limit: int = 20,
     offset: int = 0,
+    author: str | None = None,
+    source: str | None = None,
+    mark: tuple[str, str] = ("[", "]"),
 ) -> list[SearchHit]:
-    """Articles matching every term of ``query``, best or newest first.
+    """Articles matching every term of ``query``, best or newest first; the snippet's matches
+    are wrapped in ``mark``.
 
     Raises ``storage.search.QueryError`` for a query that cannot be understood.
     """
-    terms = parse_query(query)
-    if session.get_bind().dialect.name == "sqlite":
-        match = text("article_search MATCH :match").bindparams(match=fts5_expression(terms))
-        # bm25 is lower for better matches; a title match counts five times a body match.
-        score: ColumnElement[Any] = literal_column("bm25(article_search, 5.0, 1.0)")
-        stmt = (
-            select(Article, score.label("score"))
-            .join(_SEARCH, _SEARCH.c.rowid == Article.id)
-            .where(match)
-        )
-        best_first = score.asc()
-    else:
-        tsquery = cast(literal(tsquery_expression(terms)), postgresql.TSQUERY)
-        document = _SEARCH.c.document
-        score = func.ts_rank(document, tsquery)
-        stmt = (
-            select(Article, score.label("score"))
-            .join(_SEARCH, _SEARCH.c.article_id == Article.id)
-            .where(document.op("@@")(tsquery))
-        )
-        best_first = score.desc()
-    stmt = _filtered(stmt, site=site, language=language, since=since, until=until)
+    filters = Filters(site, language, since, until, author, source)
+    stmt, score = matching(session, query, select(Article))
+    stmt = filtered(session, stmt.add_columns(score.label("score")), filters)
+    best_first = score.asc() if session.get_bind().dialect.name == "sqlite" else score.desc()
     newest = Article.published_at.desc().nulls_last()
     order = [best_first, newest] if sort == "relevance" else [newest, best_first]
     stmt = stmt.order_by(*order, Article.id.desc()).limit(limit).offset(offset)
     words = highlight_terms(query)
     return [
-        SearchHit(row.Article, float(row.score), snippet(row.Article.text, words))
+        SearchHit(row.Article, float(row.score), snippet(row.Article.text, words, mark=mark))
         for row in session.execute(stmt)
     ]
 

@@ -64,7 +64,8 @@ class SiteDay:
         }
 
 
-def _day(session: Session, value: ColumnElement[Any]) -> ColumnElement[str]:
+def utc_day(session: Session, value: ColumnElement[Any]) -> ColumnElement[str]:
+    """The UTC date of ``value`` as ``YYYY-MM-DD`` text, on either backend."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(value)  # stored as naive UTC text
     return func.to_char(func.timezone("UTC", value), "YYYY-MM-DD")
@@ -112,7 +113,7 @@ def site_days(
     if until is None:
         return []
     since = since or until - timedelta(days=days - 1)
-    day = _day(session, func.coalesce(Article.published_at, Article.first_seen))
+    day = utc_day(session, func.coalesce(Article.published_at, Article.first_seen))
     clutter = or_(*(Article.text.contains(m, autoescape=True) for m in CLUTTER_MARKERS))
     stmt = (
         select(

@@ -70,16 +70,31 @@ def _http_headers(status: int, headers: list[tuple[str, str]], length: int) -> S
     kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
     kept += [(f"X-Archive-Orig-{k}", v) for k, v in headers if k.lower() in _TRANSFER_HEADERS]
     kept.append(("Content-Length", str(length)))
-    return StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1")
+    return StatusAndHeaders(f"{status} {reason_phrase(status)}", kept, protocol="HTTP/1.1")
 
 
-def _reason(status: int) -> str:
+def reason_phrase(status: int) -> str:
     from http import HTTPStatus
 
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def write_copy(writer: WARCWriter, raw: RawResponse, fetched_at: datetime) -> None:
+    """Write an archived response again, as a ``response`` record, to another WARC file."""
+    # ``raw.headers`` are as archived: transfer headers already renamed, our Content-Length.
+    headers = [(k, v) for k, v in raw.headers if k.lower() != "content-length"]
+    record = writer.create_warc_record(
+        raw.url,
+        "response",
+        payload=BytesIO(raw.body),
+        length=len(raw.body),
+        http_headers=_http_headers(raw.status, headers, len(raw.body)),
+        warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
+    )
+    writer.write_record(record)
 
 
 class WarcStore:

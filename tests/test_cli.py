@@ -195,7 +195,8 @@ def test_show_by_id_and_by_any_url(
 def test_stats_with_the_database_from_the_environment(filled: Filled, tmp_path: Path) -> None:
     report = ok_json(run("stats", cwd=tmp_path, env={"ARCHIVE_DATABASE_URL": filled.url}))
     assert not (tmp_path / "archive.db").exists()  # not the default archive
-    assert {k: v for k, v in report.items() if k not in ("sites", "languages")} == {
+    breakdowns = ("sites", "languages", "window", "days")
+    assert {k: v for k, v in report.items() if k not in breakdowns} == {
         "articles": 3,
         "versions": 4,
         "captures": 1,
@@ -221,6 +222,12 @@ def test_stats_with_the_database_from_the_environment(filled: Filled, tmp_path: 
             "first_published": "2026-02-01T02:00:00+00:00",
             "last_published": "2026-02-01T02:00:00+00:00",
         },
+    ]
+    # The last 30 days up to the newest publication day.
+    assert report["window"] == {"since": "2026-01-03", "until": "2026-02-01"}
+    assert report["days"] == [
+        {"day": "2026-01-07", "site": "netease", "language": "zh-cn", "articles": 1},
+        {"day": "2026-02-01", "site": "taiwan-news", "language": "zh-tw", "articles": 1},
     ]
     assert sorted(report["languages"], key=lambda row: row["language"]) == [
         {"language": "en", "articles": 1},
