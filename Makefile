@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_PORT ?= 8765
 DEMO_DIR ?= demo-archive
 
-.PHONY: install demo test lint clean bench-extraction
+.PHONY: install demo test lint clean bench-extraction bench-search
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: install
 # Extraction quality and speed on ../shared/corpus/dev, scored by the corpus's score.py.
 bench-extraction: install
 	$(PY) tests/benchmarks/bench_extraction.py
+
+# Search latency on an archive of N articles built from corpus text, SQLite and PostgreSQL.
+N ?= 1000000
+bench-search: install
+	$(PY) tests/benchmarks/bench_search.py --articles $(N)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache *.egg-info

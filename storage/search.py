@@ -37,7 +37,8 @@ class QueryError(ValueError):
 
 def normalize(value: str) -> str:
     """Fold width, case and accents: ｅｄｕ -> edu, Café -> cafe, 教育 unchanged."""
-    value = unicodedata.normalize("NFKD", value.casefold())
+    # Decompose first, then fold case: ™ decomposes to "TM", which must fold to "tm" too.
+    value = unicodedata.normalize("NFKD", value).casefold()
     value = "".join(c for c in value if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", value)
 
@@ -126,16 +127,25 @@ def tsquery_expression(terms: list[Term]) -> str:
 
 def tsvector_literal(title: str, body: str) -> str:
     """A ``tsvector`` literal with positions; title tokens weighted A, body tokens D."""
-    positions: dict[tuple[str, str], list[int]] = {}
-    position = 0
-    for weight, value in (("A", title), ("D", body)):
-        for token in tokens(value):
-            position = min(position + 1, _PG_MAX_POSITION)
-            positions.setdefault((token, weight), []).append(position)
+    return tsvector_of_tokens(tokens(title), tokens(body))
+
+
+def tsvector_of_tokens(title: list[str], body: list[str]) -> str:
+    """``tsvector_literal`` of text already split by ``tokens`` (bulk loads reuse the tokens).
+
+    Positions count on from the title into the body; past ``_PG_MAX_POSITION`` they all share
+    the last position, as PostgreSQL would clamp them.
+    """
     entries = []
-    for (token, weight), where in positions.items():
-        spots = ",".join(f"{p}{weight if weight == 'A' else ''}" for p in sorted(set(where)))
-        entries.append(f"'{token}':{spots}")
+    for weight, found, start in (("A", title, 1), ("", body, len(title) + 1)):
+        positions: dict[str, list[int]] = {}
+        for position, token in enumerate(found, start):
+            positions.setdefault(token, []).append(position)
+        for token, where in positions.items():
+            if where[-1] > _PG_MAX_POSITION:
+                where = sorted({min(p, _PG_MAX_POSITION) for p in where})
+            spots = ",".join([f"{p}A" for p in where] if weight else map(str, where))
+            entries.append(f"'{token}':{spots}")
     return " ".join(entries)
 
 

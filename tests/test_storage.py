@@ -262,6 +262,7 @@ def test_segmentation() -> None:
         "abc",
     ]
     assert segment("教育") == "教育 育"
+    assert tokens("Brand™ Ⅻ") == ["brandtm", "xii"]
     assert [t.tokens for t in parse_query('教育 "balanced development" 教')] == [
         ("教育",), ("balanced", "development"), ("教",),
     ]  # fmt: skip
