@@ -28,18 +28,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
+
+from crawler.demo.serving import SiteServer, serve_in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -242,25 +243,9 @@ class MirrorSite:
         )
         return Response(HTTPStatus.OK, headers, b"" if head else entry.data)
 
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
         """Serve the mirror from a daemon thread; yields the base URL, without a trailing slash."""
-        server = _Server((host, port), self)
-        # A short poll interval: leaving ``serve()`` (shutdown) takes at most this long.
-        thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="mirror-site", daemon=True
-        )
-        thread.start()
-        netloc = f"[{host}]:{server.server_port}" if ":" in host else f"{host}:{server.server_port}"
-        base = f"http://{netloc}"
-        logger.debug("mirror of %s listening: %s", self.root, base)
-        try:
-            yield base
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
-            logger.debug("mirror stopped: %s", base)
+        return serve_in_thread(SiteServer((host, port), self, _Handler), "mirror-site", host)
 
 
 def _normalize(host_path: str) -> str:
@@ -330,16 +315,6 @@ def _load_headers(path: Path) -> dict[str, dict[str, str]]:
     return loaded
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site: MirrorSite) -> None:
-        self.site = site
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-
 class _Handler(BaseHTTPRequestHandler):
     server_version = "newsarchive-mirror/1.0"
 
@@ -356,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests read ``MirrorSite.requests`` instead."""
 
     def _answer(self, head: bool) -> None:
-        site = cast(_Server, self.server).site
+        site = cast(SiteServer, self.server).site
         try:
             response = site.respond(self.path, dict(self.headers.items()), head=head)
         except Exception:

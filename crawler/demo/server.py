@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from crawler.demo.feeds import (
     render_sitemap_index,
 )
 from crawler.demo.listing import SECTIONS, render_home, render_section
+from crawler.demo.serving import SiteServer, serve_in_thread
 from crawler.demo.templates import SiteView, fill, image_path, photo_svg
 
 logger = logging.getLogger(__name__)
@@ -114,35 +114,9 @@ class DemoSite:
             return Response(200, "image/svg+xml", photo_svg().encode("utf-8"))
         return Response(HTTPStatus.NOT_FOUND, HTML, _NOT_FOUND.encode("utf-8"))
 
-    @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> AbstractContextManager[str]:
         """Serve the site from a daemon thread; yields the base URL, without a trailing slash."""
-        server = _Server((host, port), self)
-        thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
-        thread.start()
-        base = f"http://{_netloc(host, server.server_port)}"
-        logger.debug("demo site listening: %s", base)
-        try:
-            yield base
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
-            logger.debug("demo site stopped: %s", base)
-
-
-def _netloc(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site: DemoSite) -> None:
-        self.site = site
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
+        return serve_in_thread(SiteServer((host, port), self, _Handler), "demo-site", host)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -161,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests and ``make demo`` read ``DemoSite.requests`` instead."""
 
     def _answer(self, with_body: bool) -> None:
-        server = cast(_Server, self.server)
+        server = cast(SiteServer, self.server)
         base = self._base(server)
         try:
             response = server.site.respond(self.path, base)
@@ -177,10 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(response.body)
 
-    def _base(self, server: _Server) -> str:
+    def _base(self, server: SiteServer) -> str:
         """``http://`` plus the Host header, so links and canonicals work on any port."""
         host = self.headers.get("Host", "")
         if _HOST.fullmatch(host):
             return f"http://{host}"
-        address = server.server_address
-        return f"http://{_netloc(str(address[0]), int(address[1]))}"
+        host, port = str(server.server_address[0]), int(server.server_address[1])
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
