@@ -338,6 +338,8 @@ def reextracted(session: Session, article_id: int, record: ArticleRecord) -> Out
     values.pop("etag"), values.pop("http_last_modified")
     if digest == current.content_hash:
         session.execute(update(Article).where(Article.id == article_id).values(**values))
+        # The title, the language or the publish date (search facets) may be new.
+        index_article(session, article_id, record.title, record.text)
         return Outcome.UNCHANGED
     number = current.version_count + 1
     session.execute(

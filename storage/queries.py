@@ -6,19 +6,35 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from sqlalchemy import Select, cast, column, func, literal, literal_column, or_, select, table, text
+from sqlalchemy import (
+    Select,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Site
 from storage.search import (
+    date_cover,
     fts5_expression,
     highlight_terms,
+    language_facets,
     parse_query,
+    site_facet,
     snippet,
     tsquery_expression,
 )
+from storage.types import UTCDateTime
 
 Sort = Literal["relevance", "newest"]
 # The search index is created by the migrations (FTS5 or tsvector), so it is not a mapped model.
@@ -28,7 +44,9 @@ _SEARCH = table("article_search", column("rowid"), column("article_id"), column(
 @dataclass(frozen=True)
 class SearchHit:
     article: Article
-    score: float
+    # bm25 on SQLite (lower is better), ts_rank on PostgreSQL (higher is better); None when
+    # sorted newest first, where no score is computed.
+    score: float | None
     snippet: str
 
 
@@ -99,6 +117,160 @@ def matching(
     return stmt, func.ts_rank(document, tsquery)
 
 
+# A search whose filtered matches number at most this many ranks or sorts every one of them.
+# One that matches more ranks by relevance only the most recently archived RANK_LIMIT of them,
+# and sorts newest first by walking the articles in publish order until the page is full: what
+# a search costs then depends on the page asked for, not on how common its words are.
+RANK_LIMIT = 5000
+
+
+def _facet_groups(session: Session, filters: Filters) -> list[list[str]] | None:
+    """The facet groups of ``filters`` (one facet of each must match); None: nothing can."""
+    groups: list[list[str]] = []
+    if filters.site is not None:
+        site_id = session.scalar(select(Site.id).where(Site.name == filters.site))
+        if site_id is None:
+            return None
+        groups.append([site_facet(site_id)])
+    if filters.language is not None:
+        found = language_facets(filters.language)
+        if not found:
+            return None
+        groups.append([found[-1]])
+    if filters.since is not None or filters.until is not None:
+        cover = date_cover(filters.since, filters.until)
+        if not cover:
+            return None
+        groups.append(cover)
+    return groups
+
+
+def _exact(filters: Filters, params: dict[str, Any]) -> list[str]:
+    """SQL conditions on ``a`` (articles) for what facets do not decide exactly."""
+    conditions = []
+    if filters.since is not None:
+        params["since"] = filters.since
+        conditions.append("a.published_at >= :since")
+    if filters.until is not None:
+        params["until"] = filters.until
+        conditions.append("a.published_at < :until")
+    if filters.author is not None:
+        params["author"] = filters.author
+        conditions.append(
+            "EXISTS (SELECT 1 FROM json_each(a.authors) WHERE value = :author)"
+            if "sqlite" in params["_dialect"]
+            else "a.authors @> jsonb_build_array(CAST(:author AS text))"
+        )
+    if filters.source is not None:
+        escaped = filters.source.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        params["source"] = f"%{escaped}%"
+        conditions.append("a.source LIKE :source ESCAPE '/'")
+    return conditions
+
+
+def _bind(sql: str, params: dict[str, Any]) -> Any:
+    """``sql`` with its parameters, dates bound through the archive's UTC type."""
+    values = {k: v for k, v in params.items() if not k.startswith("_")}
+    binds = [
+        bindparam(k, v, type_=UTCDateTime()) if isinstance(v, datetime) else bindparam(k, v)
+        for k, v in values.items()
+        if f":{k}" in sql
+    ]
+    return text(sql).bindparams(*binds)
+
+
+def _sqlite_page(
+    session: Session, expression: str, exact: list[str], params: dict[str, Any], sort: Sort
+) -> list[tuple[int, float | None]]:
+    params |= {"q": expression, "cap": RANK_LIMIT + 1}
+    count = (
+        session.scalar(
+            _bind(
+                "SELECT count(*) FROM (SELECT rowid FROM article_search "
+                "WHERE article_search MATCH :q LIMIT :cap)",
+                params,
+            )
+        )
+        or 0
+    )
+    where = "".join(f" AND {c}" for c in exact)
+    bm25 = "bm25(article_search, 5.0, 1.0, 0.0)"
+    if sort == "relevance":
+        if count <= RANK_LIMIT or "author" in params or "source" in params:
+            # CROSS JOIN keeps the index as the outer loop: every match is scored once.
+            join = " CROSS JOIN articles a ON a.id = s.rowid" if exact else ""
+            sql = (
+                f"SELECT s.rowid, {bm25} AS score FROM article_search s{join} "
+                f"WHERE article_search MATCH :q{where} "
+                "ORDER BY score, s.rowid DESC LIMIT :limit OFFSET :offset"
+            )
+        else:
+            params["window"] = RANK_LIMIT
+            sql = (
+                f"WITH recent AS MATERIALIZED (SELECT rowid AS id, {bm25} AS score "
+                "FROM article_search WHERE article_search MATCH :q ORDER BY rowid DESC "
+                f"LIMIT :window) SELECT r.id, r.score FROM recent r"
+                + (f" CROSS JOIN articles a ON a.id = r.id WHERE 1{where}" if exact else "")
+                + " ORDER BY r.score, r.id DESC LIMIT :limit OFFSET :offset"
+            )
+        return [(row[0], float(row[1])) for row in session.execute(_bind(sql, params))]
+    # Few matches: look each up and sort them; many: walk the publish-date index newest first,
+    # keeping the articles among the matches, until the page is full.
+    index = "NOT INDEXED" if count <= RANK_LIMIT else "INDEXED BY ix_articles_published"
+    sql = (
+        f"SELECT a.id FROM articles a {index} WHERE a.id IN "
+        f"(SELECT rowid FROM article_search WHERE article_search MATCH :q){where} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT :limit OFFSET :offset"
+    )
+    return [(i, None) for i in session.scalars(_bind(sql, params))]
+
+
+def _postgres_page(
+    session: Session,
+    query: str,
+    ranking: str,
+    exact: list[str],
+    params: dict[str, Any],
+    sort: Sort,
+) -> list[tuple[int, float | None]]:
+    params |= {"q": query, "ranking": ranking, "cap": RANK_LIMIT + 1}
+    match = "s.document @@ CAST(:q AS tsquery)"
+    count = (
+        session.scalar(
+            _bind(
+                f"SELECT count(*) FROM (SELECT 1 FROM article_search s WHERE {match} LIMIT :cap) t",
+                params,
+            )
+        )
+        or 0
+    )
+    where = "".join(f" AND {c}" for c in exact)
+    rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
+    join = " JOIN articles a ON a.id = s.article_id" if exact else ""
+    if sort == "relevance":
+        if count <= RANK_LIMIT or "author" in params or "source" in params:
+            sql = (
+                f"SELECT s.article_id, {rank} AS score FROM article_search s{join} "
+                f"WHERE {match}{where} ORDER BY score DESC, s.article_id DESC "
+                "LIMIT :limit OFFSET :offset"
+            )
+        else:
+            params["window"] = RANK_LIMIT
+            sql = (
+                "WITH recent AS MATERIALIZED (SELECT s.article_id, s.document "
+                f"FROM article_search s WHERE {match} ORDER BY s.article_id DESC LIMIT :window) "
+                f"SELECT s.article_id, {rank} AS score FROM recent s{join} WHERE true{where} "
+                "ORDER BY score DESC, s.article_id DESC LIMIT :limit OFFSET :offset"
+            )
+        return [(row[0], float(row[1])) for row in session.execute(_bind(sql, params))]
+    sql = (
+        f"SELECT a.id FROM articles a WHERE a.id IN (SELECT s.article_id FROM article_search s "
+        f"WHERE {match}){where} "
+        "ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT :limit OFFSET :offset"
+    )
+    return [(i, None) for i in session.scalars(_bind(sql, params))]
+
+
 def search(
     session: Session,
     query: str,
@@ -117,19 +289,41 @@ def search(
     """Articles matching every term of ``query``, best or newest first; the snippet's matches
     are wrapped in ``mark``.
 
+    Relevance ranks every match when there are at most ``RANK_LIMIT`` (after the filters), and
+    the ``RANK_LIMIT`` most recently archived ones otherwise.
+
     Raises ``storage.search.QueryError`` for a query that cannot be understood.
     """
     filters = Filters(site, language, since, until, author, source)
-    stmt, score = matching(session, query, select(Article))
-    stmt = filtered(session, stmt.add_columns(score.label("score")), filters)
-    best_first = score.asc() if session.get_bind().dialect.name == "sqlite" else score.desc()
-    newest = Article.published_at.desc().nulls_last()
-    order = [best_first, newest] if sort == "relevance" else [newest, best_first]
-    stmt = stmt.order_by(*order, Article.id.desc()).limit(limit).offset(offset)
+    terms = parse_query(query)
+    groups = _facet_groups(session, filters)
+    if groups is None or limit <= 0:
+        return []
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"_dialect": dialect, "limit": limit, "offset": offset}
+    exact = _exact(filters, params)
+    if dialect == "sqlite":
+        page = _sqlite_page(session, fts5_expression(terms, groups), exact, params, sort)
+    else:
+        page = _postgres_page(
+            session,
+            tsquery_expression(terms, groups),
+            tsquery_expression(terms),
+            exact,
+            params,
+            sort,
+        )
+    if not page:
+        return []
+    found = {
+        a.id: a
+        for a in session.scalars(select(Article).where(Article.id.in_([i for i, _ in page])))
+    }
     words = highlight_terms(query)
     return [
-        SearchHit(row.Article, float(row.score), snippet(row.Article.text, words, mark=mark))
-        for row in session.execute(stmt)
+        SearchHit(found[i], score, snippet(found[i].text, words, mark=mark))
+        for i, score in page
+        if i in found
     ]
 
 

@@ -12,13 +12,22 @@ becomes lowercase words. A query is segmented the same way and looked up as a ph
 SQLite keeps the tokens in an FTS5 table (``unicode61`` splits on our spaces); PostgreSQL keeps
 a ``tsvector`` built from the same tokens with their positions, so neither backend depends on a
 text-search configuration or a locale.
+
+Each entry also carries *facets*, tokens for the article's site, language and publish day, month
+and year (``site12 langzh langzhcn y2025 m202501 d20250115``; in PostgreSQL prefixed with ``#``,
+which no text token has, and without positions), so that the filters of a search are looked up in
+the same index as its words: the index intersects them, and ranking never has to score an
+article the filters leave out. A date range becomes the fewest whole years, months and days that
+cover it; its exact bounds are checked on the articles afterwards.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -29,6 +38,8 @@ _TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_]+)")
 _CJK_RE = re.compile(f"[{_CJK}]")
 # PostgreSQL keeps positions up to 16383; later tokens share the last position.
 _PG_MAX_POSITION = 16383
+# A date filter open at its start covers publish dates from this year on.
+_FIRST_YEAR = 1900
 
 
 class QueryError(ValueError):
@@ -105,23 +116,31 @@ def parse_query(query: str) -> list[Term]:
     return terms
 
 
-def fts5_expression(terms: list[Term]) -> str:
-    """An FTS5 MATCH expression (tokens hold only letters and digits, so quoting is safe)."""
+def fts5_expression(terms: list[Term], facet_groups: Sequence[Sequence[str]] = ()) -> str:
+    """An FTS5 MATCH expression (tokens hold only letters and digits, so quoting is safe): the
+    terms in the title or body, and one facet of every group.
+    """
     parts = []
     for term in terms:
         phrase = '"' + " ".join(term.tokens) + '"'
         parts.append(phrase + "*" if term.prefix else phrase)
-    return " AND ".join(parts)
+    expression = "{title body} : (" + " AND ".join(parts) + ")"
+    for group in facet_groups:
+        expression += " AND facets : (" + " OR ".join(group) + ")"
+    return expression
 
 
-def tsquery_expression(terms: list[Term]) -> str:
-    """A PostgreSQL ``tsquery`` literal: phrases with ``<->``, prefixes with ``:*``."""
+def tsquery_expression(terms: list[Term], facet_groups: Sequence[Sequence[str]] = ()) -> str:
+    """A PostgreSQL ``tsquery`` literal: phrases with ``<->``, prefixes with ``:*``, and one
+    facet of every group."""
     parts = []
     for term in terms:
         quoted = [f"'{token}'" for token in term.tokens]
         if term.prefix:
             quoted = [quoted[0] + ":*"]
         parts.append("(" + " <-> ".join(quoted) + ")")
+    for group in facet_groups:
+        parts.append("(" + " | ".join(f"'#{facet}'" for facet in group) + ")")
     return " & ".join(parts)
 
 
@@ -149,22 +168,97 @@ def tsvector_of_tokens(title: list[str], body: list[str]) -> str:
     return " ".join(entries)
 
 
+def site_facet(site_id: int) -> str:
+    return f"site{site_id}"
+
+
+def language_facets(language: str) -> list[str]:
+    """zh-CN -> langzh langzhcn: a filter on zh matches zh-cn too, one on zh-cn only zh-cn."""
+    subtags = [t for t in re.split(r"[^0-9a-z]+", language.lower()) if t]
+    return ["lang" + "".join(subtags[: i + 1]) for i in range(len(subtags))]
+
+
+def date_facets(published: datetime) -> list[str]:
+    day = published.astimezone(UTC) if published.tzinfo else published
+    return [f"y{day:%Y}", f"m{day:%Y%m}", f"d{day:%Y%m%d}"]
+
+
+def facets(site_id: int | None, language: str | None, published: datetime | None) -> list[str]:
+    """The facet tokens of an article (``published`` naive means UTC)."""
+    out = [site_facet(site_id)] if site_id is not None else []
+    out += language_facets(language) if language else []
+    out += date_facets(published) if published is not None else []
+    return out
+
+
+def date_cover(since: datetime | None, until: datetime | None) -> list[str]:
+    """The fewest year, month and day facets whose union covers ``[since, until)`` (UTC days);
+    partly covered days at either end are included whole."""
+    first = since.astimezone(UTC).date() if since else date(_FIRST_YEAR, 1, 1)
+    if until is None:
+        last = date(max(date.today().year, first.year) + 1, 12, 31)
+    else:
+        last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+    out: list[str] = []
+    day = first
+    while day <= last:
+        year_end = date(day.year, 12, 31)
+        month_end = date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)
+        if day.month == 1 and day.day == 1 and year_end <= last:
+            out.append(f"y{day:%Y}")
+            day = year_end + timedelta(days=1)
+        elif day.day == 1 and month_end <= last:
+            out.append(f"m{day:%Y%m}")
+            day = month_end + timedelta(days=1)
+        else:
+            out.append(f"d{day:%Y%m%d}")
+            day += timedelta(days=1)
+    return out
+
+
+def _facets_of_article(session: Session, article_id: int) -> list[str]:
+    row = session.execute(
+        text("SELECT site_id, language, published_at FROM articles WHERE id = :id"),
+        {"id": article_id},
+    ).one()
+    published = row.published_at
+    if isinstance(published, str):  # SQLite through a plain text() query
+        published = datetime.fromisoformat(published)
+    return facets(row.site_id, row.language, published)
+
+
+def pg_facets(found: list[str]) -> str:
+    """Facets as ``tsvector`` lexemes without positions."""
+    return " ".join(f"'#{facet}'" for facet in found)
+
+
 def index_article(session: Session, article_id: int, title: str | None, body: str) -> None:
-    """Add or replace the index entry of one article (in the caller's transaction)."""
+    """Add or replace the index entry of one article (in the caller's transaction), after the
+    article's row: its facets are read from there."""
+    found = _facets_of_article(session, article_id)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM article_search WHERE rowid = :id"), {"id": article_id})
         session.execute(
-            text("INSERT INTO article_search (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": article_id, "title": segment(title or ""), "body": segment(body)},
+            text(
+                "INSERT INTO article_search (rowid, title, body, facets) "
+                "VALUES (:id, :title, :body, :facets)"
+            ),
+            {
+                "id": article_id,
+                "title": segment(title or ""),
+                "body": segment(body),
+                "facets": " ".join(found),
+            },
         )
     else:
+        document = " ".join(filter(None, [tsvector_literal(title or "", body), pg_facets(found)]))
         session.execute(
             text(
                 "INSERT INTO article_search (article_id, document) "
                 "VALUES (:id, CAST(:doc AS tsvector)) "
                 "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document"
             ),
-            {"id": article_id, "doc": tsvector_literal(title or "", body)},
+            {"id": article_id, "doc": document},
         )
 
 

@@ -37,7 +37,10 @@ class SearchResult(BaseModel):
     language: str | None
     authors: list[str]
     source: str | None
-    score: float
+    score: float | None = Field(
+        None,
+        description="relevance (bm25 on SQLite, lower is better; ts_rank on PostgreSQL, higher is better); null when sorted newest first",
+    )
     snippet: str
     highlights: list[tuple[int, int]]
 

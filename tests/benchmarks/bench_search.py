@@ -66,8 +66,10 @@ from storage.database import open_archive  # noqa: E402
 from storage.models import Article, ArticleUrl, ArticleVersion  # noqa: E402
 from storage.queries import search  # noqa: E402
 from storage.search import (  # noqa: E402
+    facets,
     fts5_expression,
     parse_query,
+    pg_facets,
     segment,
     tokens,
     tsquery_expression,
@@ -162,7 +164,7 @@ def article(corpus: Corpus, i: int) -> tuple[ArticleRecord, int, list[int]]:
     return record, site, picked
 
 
-def rows(start: int, stop: int, backend: str) -> list[tuple[Any, ...]]:
+def rows(start: int, stop: int, backend: str, sites: list[int]) -> list[tuple[Any, ...]]:
     """Rows of articles ``start``..``stop``: (article, version, url, search entry) values."""
     assert _CORPUS is not None
     out = []
@@ -171,10 +173,11 @@ def rows(start: int, stop: int, backend: str) -> list[tuple[Any, ...]]:
         language = "zh" if site < 12 else "en"
         body = [t for p in picked for t in _CORPUS.tokens[language][p]]
         title = tokens(record.title or "")
+        found = facets(sites[site], record.language, record.published)
         entry = (
-            (" ".join(title), " ".join(body))
+            (" ".join(title), " ".join(body), " ".join(found))
             if backend == "sqlite"
-            else (tsvector_of_tokens(title, body),)
+            else (tsvector_of_tokens(title, body) + " " + pg_facets(found),)
         )
         out.append((i + 1, site, record, fast_content_hash(_CORPUS, site, picked), entry))
     return out
@@ -185,14 +188,16 @@ def _init_worker(corpus: Path) -> None:
     _CORPUS = load_corpus(corpus)
 
 
-def generate(corpus: Path, n: int, backend: str) -> Iterator[list[tuple[Any, ...]]]:
+def generate(
+    corpus: Path, n: int, backend: str, sites: list[int]
+) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of rows, made by two processes while this one writes."""
-    chunks = [(s, min(s + CHUNK, n), backend) for s in range(0, n, CHUNK)]
+    chunks = [(s, min(s + CHUNK, n), backend, sites) for s in range(0, n, CHUNK)]
     with ProcessPoolExecutor(2, initializer=_init_worker, initargs=(corpus,)) as pool:
         yield from pool.map(_rows_star, chunks, chunksize=1)
 
 
-def _rows_star(args: tuple[int, int, str]) -> list[tuple[Any, ...]]:
+def _rows_star(args: tuple[int, int, str, list[int]]) -> list[tuple[Any, ...]]:
     return rows(*args)
 
 
@@ -285,7 +290,7 @@ def build_sqlite(path: Path, corpus: Path, n: int) -> Built:
     ).fetchone()[0]
     fts_path = path.with_name("search-index.db")
     indexer = multiprocessing.get_context("fork").Process(
-        target=_build_fts, args=(fts_path, create_fts, corpus, n)
+        target=_build_fts, args=(fts_path, create_fts, corpus, n, sites)
     )
     indexer.start()
     dialect = sqlite_dialect.dialect()
@@ -360,7 +365,7 @@ def _pragmas_for_loading(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA cache_size=-1000000")
 
 
-def _build_fts(path: Path, create: str, corpus: Path, n: int) -> None:
+def _build_fts(path: Path, create: str, corpus: Path, n: int, sites: list[int]) -> None:
     data = load_corpus(corpus)
     db = sqlite3.connect(path, isolation_level=None)
     _pragmas_for_loading(db)
@@ -375,8 +380,11 @@ def _build_fts(path: Path, create: str, corpus: Path, n: int) -> None:
             record, site, picked = article(data, i)
             language = "zh" if site < 12 else "en"
             body = " ".join(filter(None, (data.segmented[language][p] for p in picked)))
-            batch.append((i + 1, segment(record.title or ""), body))
-        db.executemany("INSERT INTO article_search (rowid, title, body) VALUES (?, ?, ?)", batch)
+            found = facets(sites[site], record.language, record.published)
+            batch.append((i + 1, segment(record.title or ""), body, " ".join(found)))
+        db.executemany(
+            "INSERT INTO article_search (rowid, title, body, facets) VALUES (?, ?, ?, ?)", batch
+        )
         if (start + CHUNK) % 100_000 == 0:
             db.execute("COMMIT")
             db.execute("BEGIN")
@@ -434,7 +442,7 @@ def build_postgres(url: str, drop: Callable[[], None], corpus: Path, n: int) -> 
             for t, cols in zip(TABLES, columns, strict=True)
         ]
         done = 0
-        for chunk in generate(corpus, n, "postgresql"):
+        for chunk in generate(corpus, n, "postgresql", sites):
             batches: list[list[tuple[Any, ...]]] = [[], [], []]
             search_rows = []
             for article_id, site, record, digest, entry in chunk:
@@ -499,7 +507,8 @@ def snapshot(url: str, count: int) -> dict[str, list[tuple[Any, ...]]]:
             out[table.name] = [tuple(r) for r in connection.execute(query.order_by(table.c.id))]
         if engine.dialect.name == "sqlite":
             search_sql = (
-                "SELECT rowid, title, body FROM article_search WHERE rowid <= :n ORDER BY rowid"
+                "SELECT rowid, title, body, facets FROM article_search WHERE rowid <= :n "
+                "ORDER BY rowid"
             )
         else:
             search_sql = (
