@@ -312,3 +312,7 @@ cli.add_command(runs_command)
 from crawler.sql_command import sql_command  # noqa: E402
 
 cli.add_command(sql_command)
+
+from crawler.schedule_command import schedule_command  # noqa: E402
+
+cli.add_command(schedule_command)

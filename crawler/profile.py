@@ -52,8 +52,13 @@ class SiteProfile:
     url_date: str | None = None
     # Extraction rules that differ from the generic path (and the site's time zone).
     rules: SiteRules = field(default_factory=SiteRules)
-    # When to crawl (cron expression or interval), for the scheduler.
+    # When `newsarchive schedule` crawls the site: an interval ("every 30m") or a 5-field cron
+    # expression ("*/30 * * * *"); crawler/schedule.py has the syntax.
     schedule: str | None = None
+    # Bounds of an adaptive interval: a site that publishes often is visited more often, down
+    # to min_interval; a quiet one less often, up to max_interval ("10m", "6h").
+    min_interval: str | None = None
+    max_interval: str | None = None
     notes: str = ""
 
     @cached_property

@@ -6,7 +6,7 @@ was first archived (as in ``storage.reader``). Everything here only reads.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -129,3 +129,19 @@ def crawl_runs(
         }
         for run, name in session.execute(stmt)
     ]
+
+
+def recent_runs(
+    session: Session, site: str, *, limit: int = 20, since: datetime | None = None
+) -> list[CrawlRun]:
+    """The site's latest crawl runs (started at or after ``since``), newest first."""
+    stmt = (
+        select(CrawlRun)
+        .join(Site, Site.id == CrawlRun.site_id)
+        .where(Site.name == site)
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(limit)
+    )
+    if since is not None:
+        stmt = stmt.where(CrawlRun.started_at >= since)
+    return list(session.scalars(stmt))

@@ -129,7 +129,10 @@ PROFILE = SiteProfile(
         ),
         timezone="Asia/Shanghai",
     ),
-    schedule="*/30 * * * *",
+    # The 要闻 list turns over within hours: every 30 minutes, adapting between 10m and 3h.
+    schedule="every 30m",
+    min_interval="10m",
+    max_interval="3h",
     notes="Current pages are UTF-8, 2004-2006 pages GBK [PAGE]. No XML sitemap is known; "
     "robots.txt is read for Sitemap: lines at run time [GUESS].",
 )

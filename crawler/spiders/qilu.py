@@ -77,7 +77,10 @@ PROFILE = SiteProfile(
         ),
         timezone="Asia/Shanghai",
     ),
-    schedule="0 * * * *",
+    # Hourly, adapting between 20m and 6h; the e-paper changes once a day.
+    schedule="every 1h",
+    min_interval="20m",
+    max_interval="6h",
     notes="ql1d.com and the e-paper are UTF-8 [CODE]; the current article template was never "
     "seen: check h1, og: tags and JSON-LD on a live page and correct the rules here.",
 )
