@@ -1,7 +1,9 @@
 """Fixtures: a real SQLite archive per test, the real PostgreSQL where configured, the demo site.
 
 PostgreSQL tests run when ``ARCHIVE_TEST_POSTGRES_URL`` names a server (each test gets a new
-database on it, dropped afterwards); elsewhere they skip with the reason. With
+database on it, dropped afterwards); elsewhere they skip with the reason. Redis tests use
+``ARCHIVE_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379``), each under a key prefix of its
+own, deleted afterwards; without a server they skip. With
 ``ARCHIVE_TEST_REQUIRE_SERVICES=1`` (set by ``.ci/run``) a missing service fails instead.
 """
 
@@ -23,6 +25,7 @@ from storage.database import Archive, open_archive
 
 PROJECT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("ARCHIVE_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("ARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REQUIRE_SERVICES = os.environ.get("ARCHIVE_TEST_REQUIRE_SERVICES") == "1"
 
 
@@ -59,6 +62,37 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server of ``ARCHIVE_TEST_REDIS_URL``, checked to answer."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except RedisError as exc:
+        skip_or_fail(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own (``DISTRIBUTED_KEY_PREFIX``); its keys go afterwards."""
+    from redis import Redis
+
+    prefix = f"newsarchive-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The storage suite runs once on SQLite and once on PostgreSQL."""
@@ -89,7 +123,7 @@ def run_crawl(
 ) -> subprocess.CompletedProcess[str]:
     """A real ``scrapy crawl news`` in a subprocess, fast settings for a local server."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},  # a crawl of its own
         "ARCHIVE_DATABASE_URL": db_url,
         "SCRAPY_SETTINGS_MODULE": "crawler.settings",
     }

@@ -1,7 +1,7 @@
 """``scrapy crawl``, with the checks a user's mistake deserves before any crawling starts.
 
-A wrong spider argument or an archive that cannot be opened is one clear line on stderr and
-exit code 1 or 2, instead of a traceback after the crawler has started.
+A wrong spider argument, an archive that cannot be opened or an unreachable ``REDIS_URL`` is one
+clear line on stderr and exit code 1 or 2, instead of a traceback after the crawler has started.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from crawler.distributed import redis_problem
 from storage.database import ArchiveError, open_archive
 
 
@@ -28,6 +29,11 @@ class Command(ScrapyCrawl):
                     print(f"Error: {exc}", file=sys.stderr)
                     self.exitcode = 2
                     return
+        redis_url = self.settings.get("REDIS_URL")
+        if redis_url and (problem := redis_problem(redis_url)):
+            print(f"Error: {problem}", file=sys.stderr)
+            self.exitcode = 1
+            return
         if self.settings.getbool("ARCHIVE_ENABLED", True):
             try:
                 open_archive(self.settings.get("ARCHIVE_DATABASE_URL")).close()
