@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_PORT ?= 8765
 DEMO_DIR ?= demo-archive
 
-.PHONY: install demo test lint clean bench-extraction bench-search
+.PHONY: install demo test lint clean bench-extraction bench-search bench-crawl
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench-extraction: install
 N ?= 1000000
 bench-search: install
 	$(PY) tests/benchmarks/bench_search.py --articles $(N)
+
+# The full crawl (mirror of N corpus pages, local server, every stage, fresh SQLite archive)
+# against the extraction-only limit of this machine, measured in the same run.
+bench-crawl: install
+	$(PY) tests/benchmarks/bench_crawl.py --pages $(or $(filter-out 1000000,$(N)),10000)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -39,6 +39,8 @@ def next_part_url(response: TextResponse) -> str | None:
     """
     here = urlsplit(response.url)
     stem, ext = _stem(here.path)
+    if not _may_link_a_part(response.text, stem, ext):
+        return None  # the page never names a part of itself: no need to parse it here
     for link in response.css("a[href]"):
         text = " ".join(link.css("::text").getall())
         rel = link.attrib.get("rel", "")
@@ -52,3 +54,20 @@ def next_part_url(response: TextResponse) -> str | None:
         if match and match["stem"] == stem and match["ext"] == ext:
             return url
     return None
+
+
+_PLAIN_NAME = re.compile(r"[\w.~-]+", re.ASCII)
+
+
+def _may_link_a_part(text: str, stem: str, ext: str) -> bool:
+    """False when no link on the page can be to another part: ``NAME_N.ext`` is nowhere in it.
+
+    A search of the text costs a fraction of a millisecond; parsing the page and reading every
+    link costs several, on the crawler's one thread, for every article.
+    """
+    if not ext:
+        return False  # a part's URL always ends in .html, .htm or .shtml: so must this one
+    name = stem.rsplit("/", 1)[-1]
+    if not _PLAIN_NAME.fullmatch(name):
+        return True  # a name that a link could spell differently (escaped): parse to be sure
+    return re.search(re.escape(name) + r"[_-]\d{1,2}" + re.escape(ext), text) is not None

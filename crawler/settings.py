@@ -46,19 +46,42 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.MirrorMiddleware": 950,  # last before the download, first after it
 }
 
+# Decoding, extraction, language and near-duplicate keys of an article page all run in one
+# worker process (pipelines/extract.py); pipelines.decode.DecodePipeline (100) would decode in
+# the crawler's own process instead.
 ITEM_PIPELINES = {
-    "pipelines.decode.DecodePipeline": 100,
     "pipelines.extract.ExtractPipeline": 200,
     "pipelines.language.LanguagePipeline": 300,
     "pipelines.dedup.DedupPipeline": 400,
     "pipelines.archive.ArchivePipeline": 900,
 }
 
+# Extraction worker processes (0: a thread of the crawler), and how many pages may wait in the
+# pool at once (0: twice the workers); beyond that, downloading pauses until extraction catches
+# up (Scrapy stops once the responses it holds pass SCRAPER_SLOT_MAX_ACTIVE_SIZE).
+EXTRACT_WORKERS = os.cpu_count() or 1
+EXTRACT_MAX_PENDING = 0
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000
+
 # The archive: any SQLAlchemy URL; a SQLite file in the working directory by default.
 ARCHIVE_ENABLED = True
 ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
 # Where WARC files go; by default beside the SQLite file (archive-warc/), or ./warc.
 ARCHIVE_WARC_DIR = os.environ.get("ARCHIVE_WARC_DIR")
+# Archive writes are committed in batches: this many pages, or after this many seconds.
+ARCHIVE_BATCH_SIZE = 500
+ARCHIVE_BATCH_SECONDS = 0.25
+
+# Distributed crawling (crawler/distributed.py): with REDIS_URL set, every `scrapy crawl` of one
+# spider and site, on any machine, shares one frontier and duplicate filter in Redis
+# (scrapy-redis). A worker silent for DISTRIBUTED_WORKER_TIMEOUT seconds is dead and its
+# requests go back to the queue; an idle worker waits at most DISTRIBUTED_IDLE_TIMEOUT seconds
+# for the requests other workers still hold.
+REDIS_URL = os.environ.get("REDIS_URL")
+ADDONS = {"crawler.distributed.DistributedCrawl": 0}
+DISTRIBUTED_KEY_PREFIX = "newsarchive"
+DISTRIBUTED_WORKER_TIMEOUT = 60.0
+DISTRIBUTED_IDLE_TIMEOUT = 600.0
 
 # Incremental crawls: an archived article is fetched again only if discovery says it changed,
 # or if it was published within ARCHIVE_REVISIT_DAYS and last fetched ARCHIVE_REVISIT_AFTER_HOURS

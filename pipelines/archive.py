@@ -4,15 +4,18 @@ Every page's raw response becomes a capture (a WARC record and a row); an articl
 an article, a new version, or just a new fetch of an unchanged article. The crawl itself is a
 row in ``crawl_runs``, opened when the spider opens and closed with its outcome and stats.
 
-Database writes run in one dedicated thread, in order, never in the reactor thread.
+Database writes run in one dedicated thread, in order, never in the reactor thread, and in
+batches (``storage.writer``): one transaction per ``ARCHIVE_BATCH_SIZE`` pages or per
+``ARCHIVE_BATCH_SECONDS``, whichever comes first, and at close. A page counts as stored (in the
+stats, the log, the item passed on) only once its batch has committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -21,6 +24,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import run_in_thread
+from sqlalchemy.orm import Session
 
 from pipelines.extraction import EXTRACTOR_VERSION, Extraction
 from pipelines.page import FetchFailure, Page
@@ -37,6 +42,7 @@ from storage.archive import (
     touch_article,
 )
 from storage.database import Archive, ArchiveError, open_archive
+from storage.writer import DEFAULT_BATCH_SIZE, DEFAULT_INTERVAL, BatchWriter
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +112,26 @@ def article_record(page: Page) -> ArticleRecord:
 class ArchivePipeline:
     """Writes pages and failures to the archive named by ``ARCHIVE_DATABASE_URL``."""
 
-    def __init__(self, crawler: Crawler, database_url: str, warc_dir: Path | None) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        database_url: str,
+        warc_dir: Path | None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_seconds: float = DEFAULT_INTERVAL,
+    ) -> None:
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats
         self.database_url = database_url
         self.warc_dir = warc_dir
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self._sites: dict[str, int] = {}
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+        self._writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -126,12 +142,20 @@ class ArchivePipeline:
         if not url:
             raise NotConfigured("ARCHIVE_DATABASE_URL is not set")
         warc_dir = settings.get("ARCHIVE_WARC_DIR")
-        pipeline = cls(crawler, url, Path(warc_dir) if warc_dir else None)
+        pipeline = cls(
+            crawler,
+            url,
+            Path(warc_dir) if warc_dir else None,
+            batch_size=settings.getint("ARCHIVE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
+            batch_seconds=settings.getfloat("ARCHIVE_BATCH_SECONDS", DEFAULT_INTERVAL),
+        )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    async def _call(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
+    async def _write(self, function: Any, item: Page | FetchFailure) -> Any:
+        """``function(session, item)`` in the writer thread, once its batch has committed."""
+        assert self._writer is not None
+        return await asyncio.wrap_future(self._writer.submit(partial(function, item=item)))
 
     def _open(self, spider_name: str, site: str | None) -> None:
         try:
@@ -143,81 +167,81 @@ class ArchivePipeline:
         with self.archive.transaction() as session:
             site_id = ensure_site(session, site) if site else None
             self.run_id = start_run(session, spider_name, site_id=site_id)
+        self._writer = BatchWriter(
+            self.archive,
+            batch_size=self.batch_size,
+            interval=self.batch_seconds,
+            on_rollback=self._sites.clear,  # a site created in a rolled-back batch is gone
+        )
         logger.info("archiving to %s (crawl run %s)", self.archive.url, self.run_id)
 
     async def open_spider(self) -> None:
         spider = self.crawler.spider
         assert spider is not None
-        await self._call(self._open, spider.name, getattr(spider, "site_name", None))
+        await run_in_thread(self._open, spider.name, getattr(spider, "site_name", None))
 
-    def _site_id(self, session: Any, name: str) -> int:
+    def _site_id(self, session: Session, name: str) -> int:
         if name not in self._sites:
             self._sites[name] = ensure_site(session, name)
         return self._sites[name]
 
-    def _store(self, page: Page) -> tuple[str, Stored | None]:
+    def _store(self, session: Session, item: Page) -> tuple[str, Stored | None]:
         assert self.archive is not None
-        with self.archive.transaction() as session:
-            site_id = self._site_id(session, page.site)
-            fetched = FetchedPage(
-                page.url, page.status, page.headers, page.body, page.fetched_at, page.kind
-            )
-            capture = record_capture(
-                session, self.archive.warc, fetched, site_id=site_id, run_id=self.run_id
-            )
-            for part in page.parts:  # pages 2, 3, … of a multi-page article: raw captures too
-                record_capture(
-                    session,
-                    self.archive.warc,
-                    FetchedPage(
-                        part.url, part.status, part.headers, part.body, part.fetched_at, "article"
-                    ),
-                    site_id=site_id,
-                    run_id=self.run_id,
-                )
-            if page.problem is not None:
-                capture.error = page.problem
-            stored = None
-            if page.extraction is not None and page.problem is None:
-                stored = store_article(
-                    session, article_record(page), site_id=site_id, capture_id=capture.id
-                )
-            return capture.warc_record_type or "none", stored
-
-    def _fail(self, failure: FetchFailure) -> None:
-        assert self.archive is not None
-        with self.archive.transaction() as session:
-            site_id = self._site_id(session, failure.site)
-            record_failure(
+        site_id = self._site_id(session, item.site)
+        fetched = FetchedPage(
+            item.url, item.status, item.headers, item.body, item.fetched_at, item.kind
+        )
+        capture = record_capture(
+            session, self.archive.warc, fetched, site_id=site_id, run_id=self.run_id
+        )
+        for part in item.parts:  # pages 2, 3, … of a multi-page article: raw captures too
+            record_capture(
                 session,
-                failure.url,
-                failure.reason,
-                status=failure.status,
+                self.archive.warc,
+                FetchedPage(
+                    part.url, part.status, part.headers, part.body, part.fetched_at, "article"
+                ),
                 site_id=site_id,
                 run_id=self.run_id,
             )
-
-    def _touch(self, page: Page) -> int | None:
-        assert self.archive is not None
-        with self.archive.transaction() as session:
-            return touch_article(
-                session,
-                page.canonical_url or page.url,
-                etag=page.header("ETag"),
-                http_last_modified=page.header("Last-Modified"),
+        if item.problem is not None:
+            capture.error = item.problem
+        stored = None
+        if item.extraction is not None and item.problem is None:
+            stored = store_article(
+                session, article_record(item), site_id=site_id, capture_id=capture.id
             )
+        return capture.warc_record_type or "none", stored
+
+    def _fail(self, session: Session, item: FetchFailure) -> None:
+        record_failure(
+            session,
+            item.url,
+            item.reason,
+            status=item.status,
+            site_id=self._site_id(session, item.site),
+            run_id=self.run_id,
+        )
+
+    def _touch(self, session: Session, item: Page) -> int | None:
+        return touch_article(
+            session,
+            item.canonical_url or item.url,
+            etag=item.header("ETag"),
+            http_last_modified=item.header("Last-Modified"),
+        )
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Page) and item.kind == "not_modified":
-            await self._call(self._touch, item)
+            await self._write(self._touch, item)
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if isinstance(item, FetchFailure):
-            await self._call(self._fail, item)
+            await self._write(self._fail, item)
             self.stats.inc_value("archive/failure")
             raise DropItem(f"recorded failure ({item.reason}): {item.url}", log_level="DEBUG")
         if not isinstance(item, Page):
             return item
-        record_type, stored = await self._call(self._store, item)
+        record_type, stored = await self._write(self._store, item)
         self.stats.inc_value(f"archive/capture/{record_type}")
         if item.problem is not None:
             raise DropItem(f"{item.problem}: {item.url}", log_level="INFO")
@@ -228,17 +252,19 @@ class ArchivePipeline:
         return item
 
     async def close_spider(self) -> None:
-        # The run is closed in spider_closed, which knows the reason the crawl ended.
-        await self._call(lambda: None)
+        # Commit what is queued; the run is closed in spider_closed, which knows the reason.
+        if self._writer is not None:
+            await run_in_thread(self._writer.close)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None:
             return
         try:
+            if self._writer is not None:
+                self._writer.close()  # already closed, unless close_spider never ran
             if self.run_id is not None:
                 with self.archive.transaction() as session:
                     finish_run(session, self.run_id, reason, self.stats.get_stats())
         finally:
-            self._writer.shutdown(wait=True)
             self.archive.close()
             self.archive = None

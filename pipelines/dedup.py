@@ -77,11 +77,16 @@ def band_keys(text: str) -> tuple[int, ...]:
 
 
 class DedupPipeline(Stage):
-    """Sets ``page.band_keys`` for articles long enough to have them."""
+    """Sets ``page.band_keys`` for articles long enough to have them.
+
+    The extraction stage computes them in its worker process; this stage then only counts
+    (and works out the keys of a text too short to have any again, which costs nothing).
+    """
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Page) or not item.pending or item.extraction is None:
             return item
-        item.band_keys = band_keys(item.extraction.text)
+        if not item.band_keys:
+            item.band_keys = band_keys(item.extraction.text)
         self.stats.inc_value("dedup/fingerprinted" if item.band_keys else "dedup/too_short")
         return item

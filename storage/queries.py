@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Site
 from storage.search import (
+    Term,
     date_cover,
     fts5_expression,
     highlight_terms,
@@ -122,10 +123,14 @@ def matching(
 # and sorts newest first by walking the articles in publish order until the page is full: what
 # a search costs then depends on the page asked for, not on how common its words are.
 RANK_LIMIT = 5000
+# PostgreSQL reads an article's whole tsvector to confirm a phrase or to score it, so its plans
+# confirm and score at most about this many.
+PG_RANK_LIMIT = 500
 
 
 def _facet_groups(session: Session, filters: Filters) -> list[list[str]] | None:
-    """The facet groups of ``filters`` (one facet of each must match); None: nothing can."""
+    """The facet groups of ``filters`` (one facet of each must match), the date group last;
+    None: nothing can match."""
     groups: list[list[str]] = []
     if filters.site is not None:
         site_id = session.scalar(select(Site.id).where(Site.name == filters.site))
@@ -225,50 +230,93 @@ def _sqlite_page(
     return [(i, None) for i in session.scalars(_bind(sql, params))]
 
 
+def _pg_count(session: Session, probe: str, params: dict[str, Any], cap: int) -> int:
+    """Matches of ``probe`` (a query the GIN index answers alone), counted up to ``cap``."""
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM article_search s "
+        "WHERE s.document @@ CAST(:probe AS tsquery)"
+        + (" AND s.article_id > :lowest" if "lowest" in params else "")
+        + " LIMIT :cap) t"
+    )
+    return session.scalar(_bind(sql, params | {"probe": probe, "cap": cap})) or 0
+
+
 def _postgres_page(
     session: Session,
-    query: str,
-    ranking: str,
+    terms: list[Term],
+    groups: list[list[str]],
+    filters: Filters,
     exact: list[str],
     params: dict[str, Any],
     sort: Sort,
 ) -> list[tuple[int, float | None]]:
-    params |= {"q": query, "ranking": ranking, "cap": RANK_LIMIT + 1}
-    match = "s.document @@ CAST(:q AS tsquery)"
-    count = (
-        session.scalar(
-            _bind(
-                f"SELECT count(*) FROM (SELECT 1 FROM article_search s WHERE {match} LIMIT :cap) t",
-                params,
-            )
-        )
-        or 0
-    )
-    where = "".join(f" AND {c}" for c in exact)
+    """PostgreSQL keeps no positions in its GIN index: a phrase is confirmed, and every score
+    computed, on the article's stored tsvector. So the plans confirm and score as few as they
+    can: widening windows, of the newest archive ids (relevance) or of publish dates (newest
+    first), each sized by a count the index answers alone, until the page fits in one."""
+    limit = PG_RANK_LIMIT
+    needed = params["offset"] + params["limit"]
+    params["ranking"] = tsquery_expression(terms)
+    count = _pg_count(session, tsquery_expression(terms, groups, phrases=False), params, limit + 1)
     rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
-    join = " JOIN articles a ON a.id = s.article_id" if exact else ""
+
+    def page(groups: list[list[str]], conditions: list[str], order: str) -> list[Any]:
+        where = "".join(f" AND {c}" for c in conditions)
+        join = " JOIN articles a ON a.id = s.article_id" if where else ""
+        sql = (
+            f"SELECT s.article_id, {rank} AS score FROM article_search s{join} "
+            f"WHERE s.document @@ CAST(:q AS tsquery){where} ORDER BY {order} "
+            "LIMIT :limit OFFSET :offset"
+        )
+        q = tsquery_expression(terms, groups)
+        return list(session.execute(_bind(sql, params | {"q": q})))
+
+    by_score = "score DESC, s.article_id DESC"
+    by_date = "a.published_at DESC NULLS LAST, a.id DESC"
+    everything = count <= limit or filters.author is not None or filters.source is not None
     if sort == "relevance":
-        if count <= RANK_LIMIT or "author" in params or "source" in params:
-            sql = (
-                f"SELECT s.article_id, {rank} AS score FROM article_search s{join} "
-                f"WHERE {match}{where} ORDER BY score DESC, s.article_id DESC "
-                "LIMIT :limit OFFSET :offset"
-            )
-        else:
-            params["window"] = RANK_LIMIT
-            sql = (
-                "WITH recent AS MATERIALIZED (SELECT s.article_id, s.document "
-                f"FROM article_search s WHERE {match} ORDER BY s.article_id DESC LIMIT :window) "
-                f"SELECT s.article_id, {rank} AS score FROM recent s{join} WHERE true{where} "
-                "ORDER BY score DESC, s.article_id DESC LIMIT :limit OFFSET :offset"
-            )
-        return [(row[0], float(row[1])) for row in session.execute(_bind(sql, params))]
-    sql = (
-        f"SELECT a.id FROM articles a WHERE a.id IN (SELECT s.article_id FROM article_search s "
-        f"WHERE {match}){where} "
-        "ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT :limit OFFSET :offset"
-    )
-    return [(i, None) for i in session.scalars(_bind(sql, params))]
+        if not everything:
+            # The newest archive ids holding about ``limit`` matches.
+            top = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
+            width = 16 * limit
+            while width < top:
+                params["lowest"] = top - width
+                if (
+                    _pg_count(
+                        session, tsquery_expression(terms, groups, phrases=False), params, limit
+                    )
+                    >= limit
+                ):
+                    break
+                width *= 4
+            else:
+                params.pop("lowest", None)
+        conditions = exact + (["s.article_id > :lowest"] if "lowest" in params else [])
+        rows = page(groups, conditions, by_score)
+        return [(row[0], float(row[1])) for row in rows]
+    if not everything:
+        # Publish dates back from the newest (or the filter's end), widening until the window
+        # holds the page; dates beyond the window are older, so the page is the same.
+        first, last = session.execute(
+            select(func.min(Article.published_at), func.max(Article.published_at))
+        ).one()
+        end = filters.until or (last or datetime.now(UTC)) + timedelta(days=1)
+        oldest = max(filter(None, [first, filters.since]), default=end)
+        # The date group, when there is one, is the last (see _facet_groups).
+        dated = filters.since is not None or filters.until is not None
+        others = groups[:-1] if dated else groups
+        span = timedelta(days=30)
+        while end - span > oldest:
+            start = (end - span).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            window = [*others, date_cover(start, end)]
+            probe = tsquery_expression(terms, window, phrases=False)
+            if _pg_count(session, probe, params, needed) >= needed:
+                params["window_start"] = start
+                rows = page(window, [*exact, "a.published_at >= :window_start"], by_date)
+                if len(rows) == min(params["limit"], needed):
+                    return [(row[0], None) for row in rows]
+            span *= 4
+    return [(row[0], None) for row in page(groups, exact or ["true"], by_date)]
 
 
 def search(
@@ -305,14 +353,7 @@ def search(
     if dialect == "sqlite":
         page = _sqlite_page(session, fts5_expression(terms, groups), exact, params, sort)
     else:
-        page = _postgres_page(
-            session,
-            tsquery_expression(terms, groups),
-            tsquery_expression(terms),
-            exact,
-            params,
-            sort,
-        )
+        page = _postgres_page(session, terms, groups, filters, exact, params, sort)
     if not page:
         return []
     found = {

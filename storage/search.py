@@ -130,15 +130,18 @@ def fts5_expression(terms: list[Term], facet_groups: Sequence[Sequence[str]] = (
     return expression
 
 
-def tsquery_expression(terms: list[Term], facet_groups: Sequence[Sequence[str]] = ()) -> str:
+def tsquery_expression(
+    terms: list[Term], facet_groups: Sequence[Sequence[str]] = (), *, phrases: bool = True
+) -> str:
     """A PostgreSQL ``tsquery`` literal: phrases with ``<->``, prefixes with ``:*``, and one
-    facet of every group."""
+    facet of every group. Without ``phrases``, a phrase's words need only all be there: a query
+    the GIN index answers alone, without reading any article's tsvector."""
     parts = []
     for term in terms:
         quoted = [f"'{token}'" for token in term.tokens]
         if term.prefix:
             quoted = [quoted[0] + ":*"]
-        parts.append("(" + " <-> ".join(quoted) + ")")
+        parts.append("(" + (" <-> " if phrases else " & ").join(quoted) + ")")
     for group in facet_groups:
         parts.append("(" + " | ".join(f"'#{facet}'" for facet in group) + ")")
     return " & ".join(parts)

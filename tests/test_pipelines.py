@@ -18,13 +18,17 @@ from sqlalchemy import select
 from crawler.demo.content import ARTICLES
 from pipelines.archive import ArchivePipeline
 from pipelines.decode import DecodePipeline
+from pipelines.dedup import DedupPipeline
 from pipelines.extract import ExtractPipeline
 from pipelines.language import LanguagePipeline
 from pipelines.page import FetchFailure, Page
 from storage.database import open_archive
 from storage.models import Article, Capture, CrawlRun
 
-STAGES = (DecodePipeline, ExtractPipeline, LanguagePipeline, ArchivePipeline)
+# crawler/settings.py: decoding happens in the extraction stage's worker processes
+STAGES = (ExtractPipeline, LanguagePipeline, DedupPipeline, ArchivePipeline)
+# with the decode stage in front, the crawler decodes and the workers get the text
+WITH_DECODE = (DecodePipeline, *STAGES)
 
 
 def fetch(base_url: str, path: str) -> Page:
@@ -41,18 +45,26 @@ def fetch(base_url: str, path: str) -> Page:
 
 
 class Chain:
-    """The four stages of crawler/settings.py, opened and closed as a crawl would."""
+    """The stages of crawler/settings.py, opened and closed as a crawl would."""
 
-    def __init__(self, db_url: str, warc_dir: Path) -> None:
+    def __init__(
+        self, db_url: str, warc_dir: Path, stages: tuple[type, ...] = STAGES, **settings: Any
+    ) -> None:
         self.crawler = get_crawler(
-            settings_dict={"ARCHIVE_DATABASE_URL": db_url, "ARCHIVE_WARC_DIR": str(warc_dir)}
+            settings_dict={
+                "ARCHIVE_DATABASE_URL": db_url,
+                "ARCHIVE_WARC_DIR": str(warc_dir),
+                "ARCHIVE_BATCH_SECONDS": 0.01,
+                **settings,
+            }
         )
         self.crawler.spider = scrapy.Spider(name="unit")
-        self.stages = [build_from_crawler(stage, self.crawler) for stage in STAGES]
+        self.stages = [build_from_crawler(stage, self.crawler) for stage in stages]
 
     async def run(self, *items: Any) -> list[Any]:
-        archive = self.stages[-1]
-        await archive.open_spider()
+        for stage in self.stages:
+            if hasattr(stage, "open_spider"):
+                await stage.open_spider()
         results = []
         for item in items:
             try:
@@ -63,8 +75,10 @@ class Chain:
                 results.append(item)
             except DropItem as exc:
                 results.append(exc)
-        await archive.close_spider()
-        archive.spider_closed(self.crawler.spider, "finished")
+        for stage in self.stages:
+            if hasattr(stage, "close_spider"):
+                await stage.close_spider()
+        self.stages[-1].spider_closed(self.crawler.spider, "finished")
         return results
 
     def stat(self, key: str) -> Any:
@@ -72,8 +86,15 @@ class Chain:
         return self.crawler.stats.get_value(key)
 
 
+@pytest.mark.parametrize(
+    ("stages", "workers"), [(STAGES, 1), (WITH_DECODE, 0)], ids=["process", "thread-decoded"]
+)
 def test_pages_pass_through_every_stage_into_the_archive(
-    demo_site: tuple[Any, str], sqlite_url: str, tmp_path: Path
+    demo_site: tuple[Any, str],
+    sqlite_url: str,
+    tmp_path: Path,
+    stages: tuple[type, ...],
+    workers: int,
 ) -> None:
     _, base_url = demo_site
     gbk = next(a for a in ARTICLES if a.encoding == "gbk")
@@ -83,7 +104,7 @@ def test_pages_pass_through_every_stage_into_the_archive(
     listing = fetch(base_url, "/news/")
     listing.kind = "listing"
 
-    chain = Chain(sqlite_url, tmp_path / "warc")
+    chain = Chain(sqlite_url, tmp_path / "warc", stages, EXTRACT_WORKERS=workers)
     pages = [fetch(base_url, gbk.path), fetch(base_url, netease.path)]
     results = asyncio.run(chain.run(*pages, empty, failure, listing))
 
@@ -126,7 +147,7 @@ def test_the_same_page_twice_is_stored_once(
     _, base_url = demo_site
     path = ARTICLES[0].path
     for expected in ("new", "unchanged"):
-        chain = Chain(sqlite_url, tmp_path / "warc")
+        chain = Chain(sqlite_url, tmp_path / "warc", EXTRACT_WORKERS=0)
         asyncio.run(chain.run(fetch(base_url, path)))
         assert chain.stat(f"archive/article/{expected}") == 1
 

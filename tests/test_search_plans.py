@@ -142,6 +142,7 @@ def test_every_plan_finds_what_a_scan_finds(
 ) -> None:
     made = _fill(archive)
     monkeypatch.setattr(storage.queries, "RANK_LIMIT", rank_limit)
+    monkeypatch.setattr(storage.queries, "PG_RANK_LIMIT", rank_limit)
     with archive.session() as session:
         for word in ["教育", "高质量发展", "education"]:
             for filters in FILTERS:

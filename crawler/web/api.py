@@ -39,7 +39,8 @@ class SearchResult(BaseModel):
     source: str | None
     score: float | None = Field(
         None,
-        description="relevance (bm25 on SQLite, lower is better; ts_rank on PostgreSQL, higher is better); null when sorted newest first",
+        description="Relevance: bm25 on SQLite (lower is better), ts_rank on PostgreSQL (higher "
+        "is better); null when sorted newest first.",
     )
     snippet: str
     highlights: list[tuple[int, int]]

@@ -1,0 +1,145 @@
+"""Batched writes: many writes, one transaction, in one writer thread.
+
+A crawl writes a few rows per page; committing each page on its own costs a disk sync per page
+and holds the database's write lock as often. :class:`BatchWriter` runs every write it is given
+in its own thread, in order, and commits them together: a batch closes when it holds
+``batch_size`` writes or ``interval`` seconds after its first write, whichever comes first, and
+at :meth:`close`. A write's future is resolved only after its batch commits, so whatever a
+caller reports as stored is in the database: a crash loses only writes not yet reported.
+
+If a batch fails, it is rolled back and each of its writes is run again in a transaction of its
+own, so one bad write fails alone and the others are kept. Writes therefore must be safe to run
+twice (the archive's are: ``INSERT … ON CONFLICT``; a WARC record written twice is one that no
+row points to, which is harmless).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from storage.database import Archive
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_BATCH_SIZE = 500
+DEFAULT_INTERVAL = 0.5  # seconds
+
+
+@dataclass
+class _Write:
+    function: Callable[[Session], Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+_CLOSE = object()
+_FLUSH = object()
+
+
+class BatchWriter:
+    """Runs ``function(session)`` calls in batches, one transaction per batch."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        interval: float = DEFAULT_INTERVAL,
+        on_rollback: Callable[[], None] | None = None,
+    ) -> None:
+        self.archive = archive
+        self.batch_size = max(1, batch_size)
+        self.interval = max(0.0, interval)
+        # called in the writer thread after a batch rolled back (to drop cached row ids)
+        self.on_rollback = on_rollback
+        self.batches = 0
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, function: Callable[[Session], T]) -> Future[T]:
+        """Queue a write; its future holds the function's result once its batch commits."""
+        if self._closed:
+            raise RuntimeError("the batch writer is closed")
+        write = _Write(function)
+        self._queue.put(write)
+        return write.future
+
+    def flush(self) -> None:
+        """Close the current batch now rather than when it is full or its time is up."""
+        self._queue.put(_FLUSH)
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_CLOSE)
+            self._thread.join()
+
+    def _run(self) -> None:
+        closing = False
+        while not closing:
+            first = self._queue.get()
+            if first is _CLOSE:
+                break
+            if first is _FLUSH:
+                continue
+            assert isinstance(first, _Write)
+            batch = [first]
+            deadline = time.monotonic() + self.interval
+            while len(batch) < self.batch_size:
+                try:
+                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if more is _CLOSE:
+                    closing = True
+                    break
+                if more is _FLUSH:
+                    break
+                assert isinstance(more, _Write)
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        try:
+            with self.archive.transaction() as session:
+                results = [write.function(session) for write in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                self._rolled_back()
+                _resolve(batch[0], exception=exc)
+                return
+            logger.warning(
+                "a batch of %s writes failed (%s); writing them one by one", len(batch), exc
+            )
+            self._rolled_back()
+            for write in batch:
+                self._commit([write])
+            return
+        self.batches += 1
+        for write, result in zip(batch, results, strict=True):
+            _resolve(write, result=result)
+
+    def _rolled_back(self) -> None:
+        if self.on_rollback is not None:
+            self.on_rollback()
+
+
+def _resolve(write: _Write, *, result: Any = None, exception: BaseException | None = None) -> None:
+    if not write.future.set_running_or_notify_cancel():
+        return  # the caller gave up waiting; the write is done or undone all the same
+    if exception is not None:
+        write.future.set_exception(exception)
+    else:
+        write.future.set_result(result)

@@ -1,0 +1,174 @@
+"""The parts that make a crawl fast: the extraction pool and batched archive writes.
+
+Speed itself is measured by ``make bench-crawl``, never in a test; these check behaviour: a
+bounded pool, a worker crash recorded and survived, one transaction per batch, nothing reported
+stored before its batch commits, and one bad write never losing the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from pipelines.extract import WORKER_CRASHED, ExtractPipeline
+from pipelines.page import Page
+from pipelines.pool import Job, WorkerCrashed, WorkerPool, work
+from storage.archive import ensure_site
+from storage.database import Archive, open_archive
+from storage.models import Site
+from storage.writer import BatchWriter
+
+ARTICLE = (
+    "<html lang='en'><head><title>Schools open</title></head><body><article>"
+    + "".join(
+        f"<p>Paragraph {i} of the story about the county schools opening again.</p>"
+        for i in range(12)
+    )
+    + "</article></body></html>"
+).encode()
+
+
+def crash(job: Job) -> None:
+    """A worker that dies as a segfault would: no exception, no result."""
+    os._exit(70)
+
+
+def test_work_extracts_and_fingerprints_a_page() -> None:
+    done = work(Job("https://example.com/a/12345678.html", ARTICLE, "text/html; charset=utf-8"))
+    assert done.processed.extraction is not None
+    assert "Paragraph 3" in done.processed.extraction.text
+    assert done.processed.encoding == "utf-8" and done.processed.language == "en"
+    assert len(done.band_keys) == 16
+
+
+def test_the_pool_holds_at_most_max_pending_pages() -> None:
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    def slow(_: object) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+
+    async def main() -> None:
+        pool = WorkerPool(0, 3)
+        await asyncio.gather(*(pool.run(slow, n) for n in range(20)))
+
+    asyncio.run(main())
+    assert peak == 3
+
+
+def test_a_dead_worker_fails_its_page_and_the_pool_goes_on() -> None:
+    async def main() -> None:
+        pool = WorkerPool(1, 2)
+        await pool.start()
+        try:
+            with pytest.raises(WorkerCrashed):
+                await pool.run(crash, Job("https://example.com/x.html", b""))
+            done = await pool.run(work, Job("https://example.com/a/12345678.html", ARTICLE))
+            assert done.processed.extraction is not None
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_the_extract_stage_records_a_crash_as_the_page_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pipelines.extract.work", crash)
+    crawler = get_crawler(settings_dict={"EXTRACT_WORKERS": 1})
+    stage = ExtractPipeline.from_crawler(crawler)
+    page = Page("https://example.com/a/1.html", 200, [], ARTICLE, datetime.now(UTC), site="t")
+
+    async def main() -> object:
+        await stage.open_spider()
+        try:
+            return await stage.process_item(page)
+        finally:
+            await stage.close_spider()
+
+    assert asyncio.run(main()) is page
+    assert page.problem == WORKER_CRASHED and page.extraction is None
+    assert crawler.stats is not None and crawler.stats.get_value("extraction/crashed") == 1
+
+
+@pytest.fixture
+def sqlite_archive(tmp_path: Path) -> Any:
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.db'}", warc_dir=tmp_path / "warc")
+    yield archive
+    archive.close()
+
+
+def _add_site(name: str) -> Any:
+    def write(session: Session) -> int:
+        return ensure_site(session, name)
+
+    return write
+
+
+def test_writes_are_committed_in_batches(sqlite_archive: Archive) -> None:
+    writer = BatchWriter(sqlite_archive, batch_size=50, interval=5.0)
+    futures = [writer.submit(_add_site(f"site{n}")) for n in range(120)]
+    ids = [future.result(timeout=30) for future in futures[:100]]  # two full batches
+    assert len(set(ids)) == 100 and writer.batches == 2
+    assert not futures[-1].done()  # the third batch waits for its time or the close
+    writer.close()
+    assert all(future.done() for future in futures) and writer.batches == 3
+    with sqlite_archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 120
+
+
+def test_a_batch_closes_on_its_timer(sqlite_archive: Archive) -> None:
+    writer = BatchWriter(sqlite_archive, batch_size=1000, interval=0.05)
+    assert isinstance(writer.submit(_add_site("a")).result(timeout=10), int)
+    writer.close()
+
+
+def test_nothing_is_reported_before_its_batch_commits(sqlite_archive: Archive) -> None:
+    writer = BatchWriter(sqlite_archive, batch_size=1000, interval=0.3)
+    future = writer.submit(_add_site("pending"))
+    time.sleep(0.1)
+    with sqlite_archive.session() as session:  # another connection sees nothing yet
+        assert session.scalar(select(func.count()).select_from(Site)) == 0
+    assert not future.done()
+    future.result(timeout=10)
+    with sqlite_archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 1
+    writer.close()
+
+
+def test_one_bad_write_does_not_lose_the_others(sqlite_archive: Archive) -> None:
+    rollbacks = []
+    writer = BatchWriter(
+        sqlite_archive, batch_size=10, interval=5.0, on_rollback=lambda: rollbacks.append(1)
+    )
+
+    def bad(session: Session) -> None:
+        session.execute(text("INSERT INTO no_such_table VALUES (1)"))
+
+    futures = [writer.submit(_add_site(f"s{n}")) for n in range(4)]
+    failing = writer.submit(bad)
+    futures += [writer.submit(_add_site(f"t{n}")) for n in range(5)]
+    for future in futures:
+        assert isinstance(future.result(timeout=30), int)
+    with pytest.raises(Exception, match="no_such_table"):
+        failing.result(timeout=30)
+    writer.close()
+    assert rollbacks  # cached ids from the failed batch are dropped
+    with sqlite_archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 9
