@@ -150,6 +150,12 @@ def _facet_groups(session: Session, filters: Filters) -> list[list[str]] | None:
     return groups
 
 
+def _language_condition(language: str, params: dict[str, Any]) -> str:
+    """The language filter as a condition on ``a`` (zh matches zh and zh-cn)."""
+    params |= {"language": language.lower(), "language_prefix": language.lower() + "-%"}
+    return "(lower(a.language) = :language OR lower(a.language) LIKE :language_prefix)"
+
+
 def _exact(filters: Filters, params: dict[str, Any]) -> list[str]:
     """SQL conditions on ``a`` (articles) for what facets do not decide exactly."""
     conditions = []
@@ -185,9 +191,15 @@ def _bind(sql: str, params: dict[str, Any]) -> Any:
 
 
 def _sqlite_page(
-    session: Session, expression: str, exact: list[str], params: dict[str, Any], sort: Sort
+    session: Session,
+    terms: list[Term],
+    groups: list[list[str]],
+    filters: Filters,
+    exact: list[str],
+    params: dict[str, Any],
+    sort: Sort,
 ) -> list[tuple[int, float | None]]:
-    params |= {"q": expression, "cap": RANK_LIMIT + 1}
+    params |= {"q": fts5_expression(terms, groups), "cap": RANK_LIMIT + 1}
     count = (
         session.scalar(
             _bind(
@@ -201,6 +213,15 @@ def _sqlite_page(
     where = "".join(f" AND {c}" for c in exact)
     bm25 = "bm25(article_search, 5.0, 1.0, 0.0)"
     if sort == "relevance":
+        if filters.language is not None and len(groups) > 1:
+            # bm25 reads each phrase of its query through the whole index to weigh it, and a
+            # language facet is in most entries: with a site or dates to narrow the matches, the
+            # language is checked on the articles instead (see _facet_groups for the order).
+            params["q"] = fts5_expression(
+                terms, [g for g in groups if g[0] != language_facets(filters.language)[-1]]
+            )
+            exact = [*exact, _language_condition(filters.language, params)]
+            where = "".join(f" AND {c}" for c in exact)
         if count <= RANK_LIMIT or "author" in params or "source" in params:
             # CROSS JOIN keeps the index as the outer loop: every match is scored once.
             join = " CROSS JOIN articles a ON a.id = s.rowid" if exact else ""
@@ -211,12 +232,12 @@ def _sqlite_page(
             )
         else:
             params["window"] = RANK_LIMIT
+            join = " CROSS JOIN articles a ON a.id = s.rowid" if exact else ""
             sql = (
-                f"WITH recent AS MATERIALIZED (SELECT rowid AS id, {bm25} AS score "
-                "FROM article_search WHERE article_search MATCH :q ORDER BY rowid DESC "
-                f"LIMIT :window) SELECT r.id, r.score FROM recent r"
-                + (f" CROSS JOIN articles a ON a.id = r.id WHERE 1{where}" if exact else "")
-                + " ORDER BY r.score, r.id DESC LIMIT :limit OFFSET :offset"
+                f"WITH recent AS MATERIALIZED (SELECT s.rowid AS id, {bm25} AS score "
+                f"FROM article_search s{join} WHERE article_search MATCH :q{where} "
+                "ORDER BY s.rowid DESC LIMIT :window) "
+                "SELECT id, score FROM recent ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
             )
         return [(row[0], float(row[1])) for row in session.execute(_bind(sql, params))]
     # Few matches: look each up and sort them; many: walk the publish-date index newest first,
@@ -351,7 +372,7 @@ def search(
     params: dict[str, Any] = {"_dialect": dialect, "limit": limit, "offset": offset}
     exact = _exact(filters, params)
     if dialect == "sqlite":
-        page = _sqlite_page(session, fts5_expression(terms, groups), exact, params, sort)
+        page = _sqlite_page(session, terms, groups, filters, exact, params, sort)
     else:
         page = _postgres_page(session, terms, groups, filters, exact, params, sort)
     if not page:
