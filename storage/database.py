@@ -171,6 +171,26 @@ class Archive:
         self.engine.dispose()
 
 
+# Any fixed number: PostgreSQL advisory locks are named by integers.
+_CREATION_LOCK = 0x6E657773
+
+
+@contextmanager
+def _creation_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time checks for and creates the schema, so crawlers
+    starting together on an empty database do not race; SQLite's own locks do that there."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CREATION_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CREATION_LOCK})
+            connection.commit()
+
+
 def open_archive(
     url: str | None = None, *, warc_dir: Path | None = None, create: bool = True
 ) -> Archive:
@@ -183,17 +203,19 @@ def open_archive(
     shown = display_url(url)
     engine = create_archive_engine(url)
     try:
-        revision = current_revision(engine)
-        if revision is None:
-            if inspect(engine).get_table_names() and not create:
-                raise ArchiveError(f"{shown} is not a newsarchive database")
-            if not create:
-                raise ArchiveError(f"no archive at {shown}")
-            if inspect(engine).get_table_names():
-                raise ArchiveError(f"{shown} holds other tables and no newsarchive schema")
-            logger.info("creating a new archive: %s", shown)
-            upgrade(engine)
-        elif revision != SCHEMA_REVISION:
+        with _creation_lock(engine):
+            revision = current_revision(engine)
+            if revision is None:
+                if inspect(engine).get_table_names() and not create:
+                    raise ArchiveError(f"{shown} is not a newsarchive database")
+                if not create:
+                    raise ArchiveError(f"no archive at {shown}")
+                if inspect(engine).get_table_names():
+                    raise ArchiveError(f"{shown} holds other tables and no newsarchive schema")
+                logger.info("creating a new archive: %s", shown)
+                upgrade(engine)
+                revision = current_revision(engine)
+        if revision != SCHEMA_REVISION:
             raise ArchiveError(
                 f"the archive is at schema revision {revision}, this version needs "
                 f"{SCHEMA_REVISION}: run `newsarchive db upgrade`"

@@ -429,3 +429,21 @@ def test_copies_on_other_sites_link_to_the_earliest(archive: Archive) -> None:
             exact.article_id,
         ]
         assert copies(session, unrelated.article_id) == []
+
+
+@pytest.mark.postgres
+def test_crawlers_starting_together_create_one_schema(postgres_url: str) -> None:
+    """Processes opening one empty PostgreSQL database at once: one creates, all open it."""
+    code = (
+        "import sys; from storage.database import open_archive; "
+        "open_archive(sys.argv[1]).close(); print('ok')"
+    )
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, postgres_url], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120)[0].strip() for p in starts]
+    assert outputs == ["ok"] * 4
+    assert [p.returncode for p in starts] == [0] * 4
