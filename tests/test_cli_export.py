@@ -126,3 +126,27 @@ class _Sink(io.StringIO):
 
     def write(self, value: str) -> int:
         return len(value)
+
+
+@pytest.mark.postgres
+def test_export_and_raw_captures_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same exports and raw captures from a PostgreSQL archive."""
+    built = build_archive(postgres_url, tmp_path / "archive-warc")
+    out = tmp_path / "all.warc.gz"
+    db = ["--db", postgres_url, "--warc-dir", str(tmp_path / "archive-warc")]
+    jsonl, warc, raw = run_all(
+        [
+            ["export", "--lang", "zh", "--db", postgres_url],
+            ["export", "--format", "warc", "-o", str(out), *db],
+            ["show", str(built.zh), "--raw", *db],
+        ],
+        tmp_path,
+    )
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [(r["id"], r["text"], r["versions"]) for r in rows] == [(built.zh, NEW, 2)]
+    assert (warc.returncode, warc.stderr) == (0, ""), warc.stderr
+    with out.open("rb") as handle:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(handle)]
+    assert uris[1:] == [ZH_URL] * 3 + [EN_URL]
+    assert raw.returncode == 0, raw.stderr
+    assert "41所学校" in raw.stdout
