@@ -125,7 +125,7 @@ def matching(
 RANK_LIMIT = 5000
 # PostgreSQL reads an article's whole tsvector to confirm a phrase or to score it, so its plans
 # confirm and score at most about this many.
-PG_RANK_LIMIT = 500
+PG_RANK_LIMIT = 300
 
 
 def _facet_groups(session: Session, filters: Filters) -> list[list[str]] | None:
@@ -255,9 +255,7 @@ def _pg_count(session: Session, probe: str, params: dict[str, Any], cap: int) ->
     """Matches of ``probe`` (a query the GIN index answers alone), counted up to ``cap``."""
     sql = (
         "SELECT count(*) FROM (SELECT 1 FROM article_search s "
-        "WHERE s.document @@ CAST(:probe AS tsquery)"
-        + (" AND s.article_id > :lowest" if "lowest" in params else "")
-        + " LIMIT :cap) t"
+        "WHERE s.document @@ CAST(:probe AS tsquery) LIMIT :cap) t"
     )
     return session.scalar(_bind(sql, params | {"probe": probe, "cap": cap})) or 0
 
@@ -272,16 +270,51 @@ def _postgres_page(
     sort: Sort,
 ) -> list[tuple[int, float | None]]:
     """PostgreSQL keeps no positions in its GIN index: a phrase is confirmed, and every score
-    computed, on the article's stored tsvector. So the plans confirm and score as few as they
-    can: widening windows, of the newest archive ids (relevance) or of publish dates (newest
-    first), each sized by a count the index answers alone, until the page fits in one."""
-    limit = PG_RANK_LIMIT
-    needed = params["offset"] + params["limit"]
-    params["ranking"] = tsquery_expression(terms)
-    count = _pg_count(session, tsquery_expression(terms, groups, phrases=False), params, limit + 1)
-    rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
+    computed, on the article's stored tsvector, and each match costs a visit to the table. So
+    the plans confirm and score few: a search with more than ``PG_RANK_LIMIT`` matches looks
+    only at a window of the newest publish dates, widened until it holds enough matches (for
+    relevance, ``PG_RANK_LIMIT``; newest first, the page), each window's size counted by the
+    index alone (phrases as plain ANDs, dates as facets)."""
+    if filters.language is not None:
+        # A language is in most entries: its posting list costs the index more to read than
+        # checking the language on the few articles a plan looks at.
+        found = language_facets(filters.language)[-1]
+        groups = [g for g in groups if g[0] != found]
+        exact = [*exact, _language_condition(filters.language, params)]
+    dates = session.execute(
+        select(func.min(Article.published_at), func.max(Article.published_at))
+    ).one()
+    # These plans are bitmap scans of the GIN index that stop after a few rows; the planner,
+    # not knowing that, may prefer reading the whole table.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    try:
+        return _postgres_plans(session, terms, groups, filters, exact, params, sort, dates)
+    finally:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
+        session.execute(text("SET LOCAL enable_indexscan = on"))
 
-    def page(groups: list[list[str]], conditions: list[str], order: str) -> list[Any]:
+
+def _postgres_plans(
+    session: Session,
+    terms: list[Term],
+    groups: list[list[str]],
+    filters: Filters,
+    exact: list[str],
+    params: dict[str, Any],
+    sort: Sort,
+    dates: Any,
+) -> list[tuple[int, float | None]]:
+    params["ranking"] = tsquery_expression(terms)
+    rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
+    order = (
+        "score DESC, s.article_id DESC"
+        if sort == "relevance"
+        else "a.published_at DESC NULLS LAST, a.id DESC"
+    )
+
+    def page(groups: list[list[str]]) -> list[tuple[int, float | None]]:
+        conditions = exact if exact or sort == "relevance" else ["true"]
         where = "".join(f" AND {c}" for c in conditions)
         join = " JOIN articles a ON a.id = s.article_id" if where else ""
         sql = (
@@ -289,55 +322,43 @@ def _postgres_page(
             f"WHERE s.document @@ CAST(:q AS tsquery){where} ORDER BY {order} "
             "LIMIT :limit OFFSET :offset"
         )
-        q = tsquery_expression(terms, groups)
-        return list(session.execute(_bind(sql, params | {"q": q})))
+        rows = session.execute(_bind(sql, params | {"q": tsquery_expression(terms, groups)}))
+        return [(row[0], float(row[1]) if sort == "relevance" else None) for row in rows]
 
-    by_score = "score DESC, s.article_id DESC"
-    by_date = "a.published_at DESC NULLS LAST, a.id DESC"
-    everything = count <= limit or filters.author is not None or filters.source is not None
-    if sort == "relevance":
-        if not everything:
-            # The newest archive ids holding about ``limit`` matches.
-            top = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
-            width = 16 * limit
-            while width < top:
-                params["lowest"] = top - width
-                if (
-                    _pg_count(
-                        session, tsquery_expression(terms, groups, phrases=False), params, limit
-                    )
-                    >= limit
-                ):
-                    break
-                width *= 4
-            else:
-                params.pop("lowest", None)
-        conditions = exact + (["s.article_id > :lowest"] if "lowest" in params else [])
-        rows = page(groups, conditions, by_score)
-        return [(row[0], float(row[1])) for row in rows]
-    if not everything:
-        # Publish dates back from the newest (or the filter's end), widening until the window
-        # holds the page; dates beyond the window are older, so the page is the same.
-        first, last = session.execute(
-            select(func.min(Article.published_at), func.max(Article.published_at))
-        ).one()
-        end = filters.until or (last or datetime.now(UTC)) + timedelta(days=1)
-        oldest = max(filter(None, [first, filters.since]), default=end)
-        # The date group, when there is one, is the last (see _facet_groups).
-        dated = filters.since is not None or filters.until is not None
-        others = groups[:-1] if dated else groups
-        span = timedelta(days=30)
-        while end - span > oldest:
-            start = (end - span).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            window = [*others, date_cover(start, end)]
-            probe = tsquery_expression(terms, window, phrases=False)
-            if _pg_count(session, probe, params, needed) >= needed:
-                params["window_start"] = start
-                rows = page(window, [*exact, "a.published_at >= :window_start"], by_date)
-                if len(rows) == min(params["limit"], needed):
-                    return [(row[0], None) for row in rows]
-            span *= 4
-    return [(row[0], None) for row in page(groups, exact or ["true"], by_date)]
+    limit = PG_RANK_LIMIT
+    probe = tsquery_expression(terms, groups, phrases=False)
+    if (
+        _pg_count(session, probe, params, limit + 1) <= limit
+        or filters.author is not None
+        or filters.source is not None
+    ):
+        return page(groups)
+    # Windows of publish dates back from the newest (or the filter's end): day-aligned, so the
+    # facets select them exactly. Newest first, a window holding the page holds the page of
+    # the whole range (everything outside it is older).
+    first, last = dates
+    end = filters.until or (last or datetime.now(UTC)) + timedelta(days=1)
+    oldest = max(filter(None, [first, filters.since]), default=end)
+    wanted = limit if sort == "relevance" else params["offset"] + params["limit"]
+    # The date group, when there is one, is the last (see _facet_groups).
+    others = groups[:-1] if filters.since is not None or filters.until is not None else groups
+
+    def window(span: timedelta) -> list[list[str]]:
+        start = (end - span).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return [*others, date_cover(start, end)]
+
+    span, narrowed = timedelta(days=30), False
+    while end - span > oldest:
+        probe = tsquery_expression(terms, window(span), phrases=False)
+        found = _pg_count(session, probe, params, 8 * wanted)
+        if found >= wanted:
+            if found > 2 * wanted and not narrowed:  # once: to about what is wanted
+                span, narrowed = max(timedelta(days=1), span * wanted / found), True
+            rows = page(window(span))
+            if len(rows) == params["limit"]:  # else the page may go on past the window
+                return rows
+        span *= 4
+    return page(groups)
 
 
 def search(
