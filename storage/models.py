@@ -6,7 +6,7 @@ The full-text index is not a mapped table: it is an FTS5 virtual table on SQLite
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -203,3 +203,26 @@ class ArticleVersion(Base):
 
     def __repr__(self) -> str:
         return f"ArticleVersion(article_id={self.article_id!r}, number={self.number!r})"
+
+
+class ArticleHealth(Base):
+    """What the sites page charts about one article, in a narrow row of its own, so that a
+    year of a site's extraction health is read without reading its articles' text."""
+
+    __tablename__ = "article_health"
+    __table_args__ = (Index("ix_article_health_day_site", "day", "site_id"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    # The UTC date it was published on, or first archived when the page stated no date.
+    day: Mapped[date]
+    text_length: Mapped[int]
+    no_date: Mapped[bool]
+    no_author: Mapped[bool]
+    # Text that extraction should have thrown away (storage.health.CLUTTER_MARKERS) is in it.
+    clutter: Mapped[bool]
+
+    def __repr__(self) -> str:
+        return f"ArticleHealth(article_id={self.article_id!r}, day={self.day!r})"

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, case, event, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Article, ArticleVersion, Site
+from storage.models import Article, ArticleHealth, ArticleVersion, Site
 from storage.types import utcnow
-
-# Text that extraction should have thrown away; finding it in archived text means a rule broke.
-CLUTTER_MARKERS = ("特别声明", "相关推荐", "热点推荐", "Notice: The content above", "- END -")
 
 
 def make_read_only(engine: Engine) -> None:
@@ -113,29 +110,18 @@ def site_days(
     if until is None:
         return []
     since = since or until - timedelta(days=days - 1)
-    day = utc_day(session, func.coalesce(Article.published_at, Article.first_seen))
-    clutter = or_(*(Article.text.contains(m, autoescape=True) for m in CLUTTER_MARKERS))
+    health = ArticleHealth
     stmt = (
         select(
             Site.name.label("site"),
-            day.label("day"),
-            func.length(Article.text).label("length"),
-            case((Article.published_at.is_(None), 1), else_=0).label("no_date"),
-            case((_json_length(session, Article.authors) == 0, 1), else_=0).label("no_author"),
-            case((clutter, 1), else_=0).label("clutter"),
+            health.day.label("day"),
+            health.text_length.label("length"),
+            case((health.no_date, 1), else_=0).label("no_date"),
+            case((health.no_author, 1), else_=0).label("no_author"),
+            case((health.clutter, 1), else_=0).label("clutter"),
         )
-        .join(Site, Site.id == Article.site_id)
-        .where(day >= since.isoformat(), day <= until.isoformat())
-        # The same window again in terms the publish-date index can serve.
-        .where(
-            or_(
-                Article.published_at.is_(None),
-                Article.published_at.between(
-                    datetime.combine(since, time(), UTC) - timedelta(days=1),
-                    datetime.combine(until, time(), UTC) + timedelta(days=2),
-                ),
-            )
-        )
+        .join(Site, Site.id == health.site_id)
+        .where(health.day >= since, health.day <= until)
     )
     if site is not None:
         stmt = stmt.where(Site.name == site)
@@ -168,7 +154,7 @@ def site_days(
     return [
         SiteDay(
             r.site,
-            date.fromisoformat(r.day),
+            r.day,
             r.articles,
             medians.get((r.site, r.day), 0.0),
             int(r.no_date),

@@ -10,9 +10,9 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.archive import ArticleRecord, ensure_site, store_article
 from storage.database import Archive
+from storage.health import CLUTTER_MARKERS, record_health
 from storage.models import Article
 from storage.reader import (
-    CLUTTER_MARKERS,
     choices,
     copies,
     diff_texts,
@@ -69,6 +69,8 @@ def fill_health(archive: Archive) -> None:
             .where(Article.id == undated.article_id)
             .values(first_seen=datetime(2026, 1, 9, 12, 0, tzinfo=UTC))
         )
+        # Written behind the archive's back: its derived health row is refreshed by hand.
+        record_health(session, undated.article_id, "没有日期的文章。")
 
 
 def test_site_days_count_articles_and_measure_extraction_health(archive: Archive) -> None:
@@ -217,3 +219,17 @@ def test_a_read_only_engine_refuses_writes(archive: Archive) -> None:
         assert session.execute(text("SELECT count(*) FROM articles")).scalar() == 0
     with pytest.raises(DBAPIError), archive.transaction() as session:
         ensure_site(session, "nope")
+
+
+def test_migration_0005_derives_health_rows_of_existing_articles(archive: Archive) -> None:
+    from alembic import command
+
+    from storage.database import _alembic_config, upgrade
+
+    fill_health(archive)
+    with archive.session() as session:
+        written = [r.as_dict() for r in site_days(session)]
+    command.downgrade(_alembic_config(archive.engine), "0004")
+    upgrade(archive.engine)
+    with archive.session() as session:
+        assert [r.as_dict() for r in site_days(session)] == written

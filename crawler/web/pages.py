@@ -19,10 +19,10 @@ from crawler.web.params import (
     parse_day,
 )
 from storage.archive import raw_capture
+from storage.health import CLUTTER_MARKERS
 from storage.models import Article, Capture
 from storage.queries import article_record, stats
 from storage.reader import (
-    CLUTTER_MARKERS,
     choices,
     copies,
     site_days,
