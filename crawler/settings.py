@@ -60,6 +60,10 @@ ITEM_PIPELINES = {
 # pool at once (0: twice the workers); beyond that, downloading pauses until extraction catches
 # up (Scrapy stops once the responses it holds pass SCRAPER_SLOT_MAX_ACTIVE_SIZE).
 EXTRACT_WORKERS = os.cpu_count() or 1
+# Items of one response processed at once. Scrapy starts this many tasks for every response
+# (100 by default: ~1 ms of the crawler's one thread per page); a page gives one item, a list
+# page or sitemap requests that are only queued.
+CONCURRENT_ITEMS = 4
 EXTRACT_MAX_PENDING = 0
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000
 

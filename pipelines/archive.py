@@ -6,14 +6,17 @@ row in ``crawl_runs``, opened when the spider opens and closed with its outcome 
 
 Database writes run in one dedicated thread, in order, never in the reactor thread, and in
 batches (``storage.writer``): one transaction per ``ARCHIVE_BATCH_SIZE`` pages or per
-``ARCHIVE_BATCH_SECONDS``, whichever comes first, and at close. A page counts as stored (in the
-stats, the log, the item passed on) only once its batch has committed.
+``ARCHIVE_BATCH_SECONDS``, whichever comes first, and at close. The pages of a batch are written
+together (``storage.bulk``: a statement per table, not per page), with the WARC records the
+extraction workers built. A page counts as stored (in the stats, the log, the item passed on)
+only once its batch has committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -35,13 +38,13 @@ from storage.archive import (
     Stored,
     ensure_site,
     finish_run,
-    record_capture,
     record_failure,
     start_run,
-    store_article,
     touch_article,
 )
+from storage.bulk import record_captures, store_articles
 from storage.database import Archive, ArchiveError, open_archive
+from storage.warc import WarcStore
 from storage.writer import DEFAULT_BATCH_SIZE, DEFAULT_INTERVAL, BatchWriter
 
 logger = logging.getLogger(__name__)
@@ -106,7 +109,58 @@ def article_record(page: Page) -> ArticleRecord:
         band_keys=page.band_keys,
         etag=page.header("ETag"),
         http_last_modified=page.header("Last-Modified"),
+        text_hash=page.text_hash,
+        segmented_text=page.segmented_text,
     )
+
+
+def store_pages(
+    session: Session,
+    warc: WarcStore,
+    pages: list[Page],
+    *,
+    site_id: Callable[[str], int],
+    run_id: int | None = None,
+) -> list[tuple[str, Stored | None]]:
+    """Archive pages together: every response a capture (pages 2, 3, … of a multi-page
+    article too), every article page an article. Per page: its WARC record type and, for an
+    article, how it was stored."""
+    fetched: list[FetchedPage] = []
+    owners: list[int] = []
+    first: list[int] = []  # each page's own capture among ``fetched``
+    for page in pages:
+        owner = site_id(page.site)
+        first.append(len(fetched))
+        fetched.append(
+            FetchedPage(
+                page.url,
+                page.status,
+                page.headers,
+                page.body,
+                page.fetched_at,
+                page.kind,
+                warc_record=page.warc_record,
+                error=page.problem,
+            )
+        )
+        owners.append(owner)
+        for part in page.parts:
+            fetched.append(
+                FetchedPage(part.url, part.status, part.headers, part.body, part.fetched_at)
+            )
+            owners.append(owner)
+    captures = record_captures(session, warc, fetched, site_ids=owners, run_id=run_id)
+    articles = [
+        k for k, page in enumerate(pages) if page.extraction is not None and page.problem is None
+    ]
+    stored = store_articles(
+        session,
+        [article_record(pages[k]) for k in articles],
+        site_ids=[owners[first[k]] for k in articles],
+        capture_ids=[captures[first[k]].id for k in articles],
+    )
+    outcomes: dict[int, Stored] = dict(zip(articles, stored, strict=True))
+    return [(captures[first[k]].record_type, outcomes.get(k)) for k in range(len(pages))]
 
 
 class ArchivePipeline:
@@ -172,6 +226,7 @@ class ArchivePipeline:
             batch_size=self.batch_size,
             interval=self.batch_seconds,
             on_rollback=self._sites.clear,  # a site created in a rolled-back batch is gone
+            write_items=self._store,
         )
         logger.info("archiving to %s (crawl run %s)", self.archive.url, self.run_id)
 
@@ -185,33 +240,15 @@ class ArchivePipeline:
             self._sites[name] = ensure_site(session, name)
         return self._sites[name]
 
-    def _store(self, session: Session, item: Page) -> tuple[str, Stored | None]:
+    def _store(self, session: Session, items: list[Page]) -> list[tuple[str, Stored | None]]:
         assert self.archive is not None
-        site_id = self._site_id(session, item.site)
-        fetched = FetchedPage(
-            item.url, item.status, item.headers, item.body, item.fetched_at, item.kind
+        return store_pages(
+            session,
+            self.archive.warc,
+            items,
+            site_id=partial(self._site_id, session),
+            run_id=self.run_id,
         )
-        capture = record_capture(
-            session, self.archive.warc, fetched, site_id=site_id, run_id=self.run_id
-        )
-        for part in item.parts:  # pages 2, 3, … of a multi-page article: raw captures too
-            record_capture(
-                session,
-                self.archive.warc,
-                FetchedPage(
-                    part.url, part.status, part.headers, part.body, part.fetched_at, "article"
-                ),
-                site_id=site_id,
-                run_id=self.run_id,
-            )
-        if item.problem is not None:
-            capture.error = item.problem
-        stored = None
-        if item.extraction is not None and item.problem is None:
-            stored = store_article(
-                session, article_record(item), site_id=site_id, capture_id=capture.id
-            )
-        return capture.warc_record_type or "none", stored
 
     def _fail(self, session: Session, item: FetchFailure) -> None:
         record_failure(
@@ -241,7 +278,9 @@ class ArchivePipeline:
             raise DropItem(f"recorded failure ({item.reason}): {item.url}", log_level="DEBUG")
         if not isinstance(item, Page):
             return item
-        record_type, stored = await self._write(self._store, item)
+        assert self._writer is not None
+        written = await asyncio.wrap_future(self._writer.submit_item(item))
+        record_type, stored = written
         self.stats.inc_value(f"archive/capture/{record_type}")
         if item.problem is not None:
             raise DropItem(f"{item.problem}: {item.url}", log_level="INFO")

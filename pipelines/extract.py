@@ -2,9 +2,10 @@
 
 The work itself is ``pipelines.pool.work``: decoding (unless the decode stage already did),
 ``pipelines.process.process_html`` (the function ``newsarchive extract`` runs), the pages of a
-multi-page article, and the near-duplicate keys, all in one worker process per page, so each
-page is decoded and parsed once and its raw body crosses to the worker once. Only article pages
-go there; list pages, feeds and sitemaps pass through untouched.
+multi-page article, the near-duplicate keys, and what the archive stage needs of the page (its
+gzipped WARC record, the text's hash and search segmentation), all in one worker process per
+page, so each page is decoded and parsed once and its raw body crosses to the worker once. Only
+article pages go there; list pages, feeds and sitemaps pass through untouched.
 
 ``EXTRACT_WORKERS`` processes (default: one per core; 0 runs the work in a thread of the
 crawler), at most ``EXTRACT_MAX_PENDING`` pages in the pool at once.
@@ -20,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from pipelines.page import Page
-from pipelines.pool import Job, Part, WorkerCrashed, WorkerPool, work
+from pipelines.pool import Fetch, Job, Part, WorkerCrashed, WorkerPool, work
 from pipelines.process import EMPTY_RESPONSE
 from pipelines.stage import Stage
 
@@ -39,6 +40,7 @@ def job_of(page: Page) -> Job:
         html=page.html,
         encoding=page.encoding,
         parts=tuple(Part(p.url, p.body, p.header("content-type")) for p in page.parts),
+        fetch=Fetch(page.status, tuple(page.headers), page.fetched_at),
     )
 
 
@@ -77,6 +79,7 @@ class ExtractPipeline(Stage):
             item.problem = WORKER_CRASHED
             return item
         processed = done.processed
+        item.warc_record = done.warc_record
         if item.html is None:  # decoded in the worker
             item.encoding = processed.encoding
             if processed.problem == EMPTY_RESPONSE:
@@ -97,4 +100,5 @@ class ExtractPipeline(Stage):
         item.canonical_url = item.canonical_url or processed.canonical_url
         item.language = processed.language
         item.band_keys = done.band_keys
+        item.text_hash, item.segmented_text = done.text_hash, done.segmented_text
         return item

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.extraction import Extraction, SiteRules
+from storage.warc import PreparedRecord
 
 
 @dataclass
@@ -42,6 +43,11 @@ class Page:
     language: str | None = None
     # The near-duplicate keys of the text (pipelines.dedup); empty if it is too short.
     band_keys: tuple[int, ...] = ()
+    # Worked out in the extraction worker for the archive stage (storage.bulk): the response's
+    # gzipped WARC record, the text's hash and its search segmentation.
+    warc_record: PreparedRecord | None = None
+    text_hash: str | None = None
+    segmented_text: str | None = None
     # Why no article came out of this page (empty, not an article, …). Stages pass such pages
     # on untouched, so the archive stage still keeps the raw capture, then drops the item.
     problem: str | None = None

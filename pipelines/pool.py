@@ -1,4 +1,5 @@
-"""The CPU-heavy stages in worker processes: decode, extract, language, near-duplicate keys.
+"""The CPU-heavy stages in worker processes: decode, extract, language, near-duplicate keys,
+and the archive's share: the gzipped WARC record, the text's hash and search segmentation.
 
 One page's work is :func:`work`, a pure function of picklable values (bytes, strings, frozen
 dataclasses), so it runs the same in a worker process, a thread or a test. :class:`WorkerPool`
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from scrapy.utils.asyncio import run_in_thread
@@ -30,6 +32,9 @@ from scrapy.utils.asyncio import run_in_thread
 from pipelines.dedup import band_keys
 from pipelines.extraction import Extraction, SiteRules
 from pipelines.process import ProcessedPage, process_html, process_page
+from storage.archive import content_hash
+from storage.search import segment
+from storage.warc import PreparedRecord, prepare_response
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +53,22 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """How the page was fetched: what its WARC record needs besides the URL and body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
 class Job:
-    """One article page to work on: its raw body, or its text if already decoded."""
+    """One article page to work on: its raw body, or its text if already decoded.
+
+    With ``fetch``, the work includes what the archive needs of the page, so that the crawler's
+    own process does not: its WARC record, built and gzipped, and the text's hash and search
+    segmentation. Without it (``make bench-crawl``'s extraction-only limit), extraction alone.
+    """
 
     url: str
     body: bytes
@@ -58,6 +77,7 @@ class Job:
     html: str | None = None
     encoding: str | None = None
     parts: tuple[Part, ...] = ()
+    fetch: Fetch | None = None
 
 
 @dataclass(frozen=True)
@@ -67,10 +87,35 @@ class Done:
     processed: ProcessedPage
     band_keys: tuple[int, ...] = ()
     stitched: bool = False
+    warc_record: PreparedRecord | None = None
+    text_hash: str | None = None
+    segmented_text: str | None = None
 
 
 def work(job: Job) -> Done:
-    """Decode, extract, detect the language, stitch the parts and fingerprint one article."""
+    """Decode, extract, detect the language, stitch the parts and fingerprint one article;
+    with ``job.fetch``, its WARC record, text hash and search segmentation too."""
+    record = None
+    if job.fetch is not None and job.body:
+        fetch = job.fetch
+        record = prepare_response(
+            job.url, fetch.status, list(fetch.headers), job.body, fetch.fetched_at
+        )
+    done = _extract(job)
+    if record is None:
+        return done
+    extraction = done.processed.extraction
+    if extraction is None:
+        return replace(done, warc_record=record)
+    return replace(
+        done,
+        warc_record=record,
+        text_hash=content_hash(extraction.text),
+        segmented_text=segment(extraction.text),
+    )
+
+
+def _extract(job: Job) -> Done:
     if job.html is not None:
         processed = process_html(job.html, job.url, encoding=job.encoding, rules=job.rules)
     else:

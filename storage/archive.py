@@ -23,7 +23,14 @@ from storage.duplicates import index_and_link
 from storage.models import Article, ArticleUrl, ArticleVersion, Capture, CrawlRun, Site
 from storage.search import index_article
 from storage.types import as_json, offset_minutes, utcnow
-from storage.warc import RawResponse, Revisit, WarcStore, payload_digest
+from storage.warc import (
+    PreparedRecord,
+    RawResponse,
+    Revisit,
+    WarcLocation,
+    WarcStore,
+    payload_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,10 @@ class FetchedPage:
     body: bytes
     fetched_at: datetime
     kind: str = "article"  # article, listing, feed, sitemap
+    # The response record, built and gzipped beforehand (by an extraction worker), if it was.
+    warc_record: PreparedRecord | None = None
+    # Why the page gave no article, kept with its capture.
+    error: str | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -69,6 +80,10 @@ class ArticleRecord:
     http_last_modified: str | None = None
     # Near-duplicate keys of the text (pipelines.dedup); empty: exact duplicates only.
     band_keys: tuple[int, ...] = ()
+    # Worked out beforehand (by an extraction worker) from ``text``: its ``content_hash`` and
+    # its search segmentation (``storage.search.segment``). None: worked out when stored.
+    text_hash: str | None = None
+    segmented_text: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The fields a version keeps besides its title and text."""
@@ -131,6 +146,15 @@ def ensure_site(session: Session, name: str) -> int:
     return site_id
 
 
+def write_record(warc: WarcStore, page: FetchedPage, revisit: Revisit | None) -> WarcLocation:
+    """The page's WARC record: its prepared record if it has one, a ``revisit`` if given."""
+    if page.warc_record is not None and revisit is None:
+        return warc.append(page.warc_record)
+    return warc.write_response(
+        page.url, page.status, page.headers, page.body, page.fetched_at, revisit_of=revisit
+    )
+
+
 def record_capture(
     session: Session,
     warc: WarcStore,
@@ -151,11 +175,10 @@ def record_capture(
         .limit(1)
     ).first()
     revisit = None
-    if last is not None and last.payload_digest == payload_digest(page.body):
+    digest = page.warc_record.payload_digest if page.warc_record else payload_digest(page.body)
+    if last is not None and last.payload_digest == digest:
         revisit = Revisit(url=last.url, fetched_at=last.fetched_at)
-    where = warc.write_response(
-        page.url, page.status, page.headers, page.body, page.fetched_at, revisit_of=revisit
-    )
+    where = write_record(warc, page, revisit)
     capture = Capture(
         url=page.url,
         site_id=site_id,
@@ -170,6 +193,7 @@ def record_capture(
         warc_offset=where.offset,
         warc_length=where.length,
         warc_record_type=where.record_type,
+        error=page.error[:2000] if page.error else None,
     )
     session.add(capture)
     session.flush()
@@ -257,7 +281,7 @@ def store_article(
 ) -> Stored:
     """Insert a new article, or add a version when its text changed, or just note the fetch."""
     now = utcnow()
-    digest = content_hash(record.text)
+    digest = record.text_hash or content_hash(record.text)
     values = _article_values(record)
     stmt = _insert(session, Article).values(
         site_id=site_id,

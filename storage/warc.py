@@ -19,16 +19,28 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+try:  # ISA-L: the same gzip members as zlib makes, a few times faster (see GZIP_LEVEL)
+    from isal.isal_zlib import compressobj
+except ImportError:  # without isal installed: zlib, slower at the same size
+    from zlib import compressobj  # type: ignore[assignment]
+
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_SIZE = 1_000_000_000
+# Each record's gzip member is made by ISA-L (isal) if installed: on news pages of 150 KB its
+# level 3 takes 0.4 ms for the size of zlib's level 3 (1.1 ms), about 10% more than zlib's
+# level 6 (2.2 ms; level 9 gains nothing on 6).
+GZIP_LEVEL = 3
 # Headers describing a transfer encoding that is no longer there: Scrapy hands us the decoded
 # body, and a WARC reader would try to undo the encoding again.
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# Builds records (never writes: records are gzipped and appended by ``WarcStore``).
+_BUILDER = WARCWriter(None, gzip=False)
 
 
 def payload_digest(body: bytes) -> str:
@@ -51,6 +63,15 @@ class Revisit:
 
     url: str
     fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A ``response`` record built and gzipped ahead of time, in any process (an extraction
+    worker): writing it is only appending its bytes (:meth:`WarcStore.append`)."""
+
+    data: bytes
+    payload_digest: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,36 @@ def reason_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def _gzipped(record: ArcWarcRecord, level: int = GZIP_LEVEL) -> bytes:
+    """One record as one gzip member, as warcio writes it, at ``level``."""
+    buffer = BytesIO()
+    WARCWriter(buffer, gzip=False).write_record(record)
+    compressor = compressobj(level, 8, 15 + 16)  # deflate, a 32 KB window, a gzip header
+    return compressor.compress(buffer.getbuffer()) + compressor.flush()
+
+
+def _response_record(
+    url: str, status: int, headers: list[tuple[str, str]], body: bytes, fetched_at: datetime
+) -> ArcWarcRecord:
+    return _BUILDER.create_warc_record(
+        url,
+        "response",
+        payload=BytesIO(body),
+        length=len(body),
+        http_headers=_http_headers(status, headers, len(body)),
+        warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
+    )
+
+
+def prepare_response(
+    url: str, status: int, headers: list[tuple[str, str]], body: bytes, fetched_at: datetime
+) -> PreparedRecord:
+    """The gzipped ``response`` record of a fetch, ready for :meth:`WarcStore.append`."""
+    record = _response_record(url, status, headers, body, fetched_at)
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")  # warcio's sha1, as ours
+    return PreparedRecord(_gzipped(record), digest)
 
 
 def write_copy(writer: WARCWriter, raw: RawResponse, fetched_at: datetime) -> None:
@@ -112,7 +163,6 @@ class WarcStore:
         self.max_file_size = max_file_size
         self._file: BinaryIO | None = None
         self._filename = ""
-        self._writer: WARCWriter | None = None
         self._serial = 0
         self._lock = threading.RLock()
 
@@ -123,11 +173,10 @@ class WarcStore:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self._filename = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
         self._file = (self.directory / self._filename).open("ab")
-        self._writer = WARCWriter(self._file, gzip=True)
-        info = self._writer.create_warcinfo_record(
+        info = _BUILDER.create_warcinfo_record(
             self._filename, {"software": "newsarchive", "format": "WARC File Format 1.1"}
         )
-        self._writer.write_record(info)
+        self._file.write(_gzipped(info))
         logger.info("writing WARC file %s", self.directory / self._filename)
 
     def write_response(
@@ -141,35 +190,33 @@ class WarcStore:
         revisit_of: Revisit | None = None,
     ) -> WarcLocation:
         """Write one response (or a revisit of ``revisit_of``) and return where it is."""
-        digest = payload_digest(body)
+        if revisit_of is None:
+            return self.append(prepare_response(url, status, headers, body, fetched_at))
+        record = _BUILDER.create_revisit_record(
+            url,
+            digest=payload_digest(body),
+            refers_to_uri=revisit_of.url,
+            refers_to_date=_warc_date(revisit_of.fetched_at),
+            http_headers=_http_headers(status, headers, len(body)),
+            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)},
+        )
+        return self._append(
+            _gzipped(record), record.rec_headers.get_header("WARC-Payload-Digest"), "revisit"
+        )
+
+    def append(self, record: PreparedRecord) -> WarcLocation:
+        """Append a record prepared by :func:`prepare_response` and return where it is."""
+        return self._append(record.data, record.payload_digest, "response")
+
+    def _append(self, data: bytes, digest: str, record_type: str) -> WarcLocation:
         with self._lock:
             if self._file is None or self._file.tell() >= self.max_file_size:
                 self._open_next()
-            assert self._writer is not None and self._file is not None
-            warc_headers = {"WARC-Date": _warc_date(fetched_at)}
-            if revisit_of is None:
-                record = self._writer.create_warc_record(
-                    url,
-                    "response",
-                    payload=BytesIO(body),
-                    length=len(body),
-                    http_headers=_http_headers(status, headers, len(body)),
-                    warc_headers_dict=warc_headers,
-                )
-            else:
-                record = self._writer.create_revisit_record(
-                    url,
-                    digest=digest,
-                    refers_to_uri=revisit_of.url,
-                    refers_to_date=_warc_date(revisit_of.fetched_at),
-                    http_headers=_http_headers(status, headers, len(body)),
-                    warc_headers_dict=warc_headers,
-                )
+            assert self._file is not None
             offset = self._file.tell()
-            self._writer.write_record(record)
+            self._file.write(data)
             self._file.flush()
-            length = self._file.tell() - offset
-            return WarcLocation(self._filename, offset, length, digest, record.rec_type)
+            return WarcLocation(self._filename, offset, len(data), digest, record_type)
 
     def read(self, filename: str, offset: int) -> RawResponse:
         """Read back the record at ``offset`` of ``filename``."""
@@ -197,4 +244,3 @@ class WarcStore:
             if self._file is not None:
                 self._file.close()
                 self._file = None
-                self._writer = None

@@ -7,6 +7,10 @@ in its own thread, in order, and commits them together: a batch closes when it h
 at :meth:`close`. A write's future is resolved only after its batch commits, so whatever a
 caller reports as stored is in the database: a crash loses only writes not yet reported.
 
+Writes are functions of the session (:meth:`BatchWriter.submit`) or items (``submit_item``):
+consecutive items of a batch are written by one call of ``write_items(session, items)``, which
+can write them together (``storage.bulk``: one statement per table, not per item).
+
 If a batch fails, it is rolled back and each of its writes is run again in a transaction of its
 own, so one bad write fails alone and the others are kept. Writes therefore must be safe to run
 twice (the archive's are: ``INSERT … ON CONFLICT``; a WARC record written twice is one that no
@@ -37,7 +41,8 @@ DEFAULT_INTERVAL = 0.5  # seconds
 
 @dataclass
 class _Write:
-    function: Callable[[Session], Any]
+    function: Callable[[Session], Any] | None  # None: an item, for ``write_items``
+    item: Any = None
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -55,12 +60,15 @@ class BatchWriter:
         batch_size: int = DEFAULT_BATCH_SIZE,
         interval: float = DEFAULT_INTERVAL,
         on_rollback: Callable[[], None] | None = None,
+        write_items: Callable[[Session, list[Any]], list[Any]] | None = None,
     ) -> None:
         self.archive = archive
         self.batch_size = max(1, batch_size)
         self.interval = max(0.0, interval)
         # called in the writer thread after a batch rolled back (to drop cached row ids)
         self.on_rollback = on_rollback
+        # writes consecutive items of a batch, returns one result per item
+        self.write_items = write_items
         self.batches = 0
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._closed = False
@@ -72,6 +80,16 @@ class BatchWriter:
         if self._closed:
             raise RuntimeError("the batch writer is closed")
         write = _Write(function)
+        self._queue.put(write)
+        return write.future
+
+    def submit_item(self, item: Any) -> Future[Any]:
+        """Queue an item for ``write_items``; its future holds its result once committed."""
+        if self.write_items is None:
+            raise RuntimeError("the batch writer has no write_items")
+        if self._closed:
+            raise RuntimeError("the batch writer is closed")
+        write = _Write(None, item)
         self._queue.put(write)
         return write.future
 
@@ -114,7 +132,7 @@ class BatchWriter:
     def _commit(self, batch: list[_Write]) -> None:
         try:
             with self.archive.transaction() as session:
-                results = [write.function(session) for write in batch]
+                results = self._write(session, batch)
         except Exception as exc:
             if len(batch) == 1:
                 self._rolled_back()
@@ -130,6 +148,28 @@ class BatchWriter:
         self.batches += 1
         for write, result in zip(batch, results, strict=True):
             _resolve(write, result=result)
+
+    def _write(self, session: Session, batch: list[_Write]) -> list[Any]:
+        results: list[Any] = []
+        items: list[Any] = []
+        for write in batch:
+            if write.function is None:
+                items.append(write.item)
+                continue
+            if items:
+                results += self._write_items(session, items)
+                items = []
+            results.append(write.function(session))
+        if items:
+            results += self._write_items(session, items)
+        return results
+
+    def _write_items(self, session: Session, items: list[Any]) -> list[Any]:
+        assert self.write_items is not None
+        results = self.write_items(session, items)
+        if len(results) != len(items):
+            raise RuntimeError(f"write_items gave {len(results)} results for {len(items)} items")
+        return results
 
     def _rolled_back(self) -> None:
         if self.on_rollback is not None:

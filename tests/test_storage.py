@@ -447,3 +447,190 @@ def test_crawlers_starting_together_create_one_schema(postgres_url: str) -> None
     outputs = [p.communicate(timeout=120)[0].strip() for p in starts]
     assert outputs == ["ok"] * 4
     assert [p.returncode for p in starts] == [0] * 4
+
+
+def _story(topic: str, paragraphs: int = 12) -> str:
+    return "\n".join(
+        f"Paragraph {i} on {topic}: the county council met on Tuesday and agreed a budget of "
+        f"{i * 37} million for schools, roads and the new library by the river."
+        for i in range(paragraphs)
+    )
+
+
+def _batch_scenario() -> tuple[
+    list[tuple[str, str]], list[tuple[FetchedPage, ArticleRecord | None]]
+]:
+    """What is archived before the batch, then a batch with every case the bulk path handles."""
+    from pipelines.dedup import band_keys
+    from storage.warc import prepare_response
+
+    now = datetime(2026, 1, 7, 8, 0, tzinfo=UTC)
+
+    def article(url: str, text: str, **fields: object) -> ArticleRecord:
+        return record(url, text, band_keys=band_keys(text), language="en", title=url, **fields)  # type: ignore[arg-type]
+
+    def page(url: str, body: bytes, kind: str = "article", **fields: object) -> FetchedPage:
+        return FetchedPage(url, 200, [("Content-Type", "text/html")], body, now, kind, **fields)  # type: ignore[arg-type]
+
+    a, b, c, f = _story("roads"), _story("budgets"), _story("floods"), _story("libraries")
+    before = [("https://s/a", a), ("https://s/b", b), ("https://s/c", c)]
+    listing = page("https://s/list", b"<html>list</html>", "listing")
+    prepared = prepare_response("https://s/bad", 200, [("Content-Type", "text/html")], b"x", now)
+    batch: list[tuple[FetchedPage, ArticleRecord | None]] = [
+        (page("https://s/d", b"d"), article("https://s/d", "Breaking.\n" + a)),  # near A
+        (page("https://s/e", b"e"), article("https://s/e", a)),  # same text as A
+        (page("https://s/b", b"b2"), article("https://s/b", b + "\nCorrection.")),  # changed
+        (page("https://s/f", b"f"), article("https://s/f", f, published=now)),
+        (page("https://s/g", b"g"), article("https://s/g", f)),  # same text as F, in the batch
+        (page("https://s/h", b"h"), article("https://s/h", "Update.\n" + f)),  # near F
+        (page("https://s/c", b"c"), article("https://s/c", c)),  # unchanged, same body: revisit
+        (
+            page("https://s/i", b"i"),
+            article("https://s/i", _story("trains"), seen_urls=("https://s/d", "https://s/i?x")),
+        ),
+        (page("https://s/d", b"d2"), article("https://s/d", "Later.\n" + a)),  # D again
+        (listing, None),
+        (page("https://s/bad", b"x", warc_record=prepared, error="no main text"), None),
+        (listing, None),  # the same listing again: a revisit of the one in this batch
+        (
+            page("https://s/j", b"j"),
+            article(
+                "https://s/j", "short", text_hash=content_hash("short"), segmented_text="short"
+            ),
+        ),
+    ]
+    return before, batch
+
+
+def _dump(archive: Archive) -> dict[str, list[tuple[object, ...]]]:
+    """Every row the scenario writes, ids replaced by URLs and times left out."""
+    from sqlalchemy import text
+
+    from storage.models import ArticleBand, ArticleUrl
+
+    with archive.session() as session:
+        url_of = {a.id: a.canonical_url for a in session.scalars(select(Article))}
+        captures = {c.id: c for c in session.scalars(select(Capture))}
+
+        def capture(capture_id: int | None) -> object:
+            found = captures.get(capture_id) if capture_id is not None else None
+            return (found.url, found.payload_length) if found else None
+
+        if session.get_bind().dialect.name == "sqlite":
+            query = "SELECT rowid, title, body, facets FROM article_search"
+        else:
+            query = "SELECT article_id, CAST(document AS text) FROM article_search"
+        return {
+            "articles": sorted(
+                (
+                    a.canonical_url,
+                    a.content_hash,
+                    a.title,
+                    a.text,
+                    a.language,
+                    a.published_at,
+                    a.version_count,
+                    capture(a.capture_id),
+                    url_of.get(a.duplicate_of_id) if a.duplicate_of_id else None,
+                )
+                for a in session.scalars(select(Article))
+            ),
+            "versions": sorted(
+                (
+                    url_of[v.article_id],
+                    v.number,
+                    v.content_hash,
+                    v.text,
+                    str(v.metadata_),
+                    capture(v.capture_id),
+                )
+                for v in session.scalars(select(ArticleVersion))
+            ),
+            "urls": sorted(
+                (url_of[u.article_id], u.url) for u in session.scalars(select(ArticleUrl))
+            ),
+            "bands": sorted(
+                (url_of[b.article_id], b.band, b.key) for b in session.scalars(select(ArticleBand))
+            ),
+            "health": sorted(
+                (url_of[row.article_id], *(v for k, v in row._mapping.items() if k != "article_id"))
+                for row in session.execute(text("SELECT * FROM article_health"))
+            ),
+            "search": sorted((url_of[row[0]], *row[1:]) for row in session.execute(text(query))),
+            "captures": sorted(
+                (
+                    c.url,
+                    c.kind,
+                    c.status,
+                    c.payload_length,
+                    c.payload_digest,
+                    c.warc_record_type,
+                    c.error,
+                    c.site_id is not None,
+                )
+                for c in captures.values()
+            ),
+        }
+
+
+def _clear(archive: Archive) -> None:
+    from sqlalchemy import text
+
+    with archive.transaction() as session:
+        tables = ("article_search", "article_health", "article_bands", "article_urls")
+        for table in (*tables, "article_versions"):
+            session.execute(text(f"DELETE FROM {table}"))
+        session.execute(text("DELETE FROM articles"))
+        session.execute(text("DELETE FROM captures"))
+
+
+def test_a_batch_writes_the_rows_that_page_by_page_writes(archive: Archive) -> None:
+    from pipelines.dedup import band_keys
+    from storage.bulk import record_captures, store_articles
+
+    before, batch = _batch_scenario()
+    results = []
+    for bulk in (False, True):
+        _clear(archive)
+        with archive.transaction() as session:
+            site = ensure_site(session, "s")
+            for url, text in before:
+                body = url[-1].encode()  # the batch fetches C again with this body: a revisit
+                page = FetchedPage(url, 200, [], body, datetime.now(UTC))
+                capture = record_capture(session, archive.warc, page, site_id=site)
+                article = record(url, text, band_keys=band_keys(text), language="en", title=url)
+                store_article(session, article, site_id=site, capture_id=capture.id)
+        with archive.transaction() as session:
+            if bulk:
+                rows = record_captures(
+                    session, archive.warc, [p for p, _ in batch], site_ids=[site] * len(batch)
+                )
+                kinds = [row.record_type for row in rows]
+                articles = [(rec, rows[k].id) for k, (_, rec) in enumerate(batch) if rec]
+                stored = store_articles(
+                    session,
+                    [rec for rec, _ in articles],
+                    site_ids=[site] * len(articles),
+                    capture_ids=[capture_id for _, capture_id in articles],
+                )
+            else:
+                kinds, stored = [], []
+                for fetched, rec in batch:
+                    capture = record_capture(session, archive.warc, fetched, site_id=site)
+                    kinds.append(capture.warc_record_type)
+                    if rec is not None:
+                        stored.append(
+                            store_article(session, rec, site_id=site, capture_id=capture.id)
+                        )
+        outcomes = [(s.outcome, s.version) for s in stored]
+        results.append((kinds, outcomes, _dump(archive)))
+    (kinds, outcomes, rows), bulk_result = results
+    assert bulk_result == results[0]
+    assert kinds.count("revisit") == 2
+    assert outcomes[2] == (Outcome.CHANGED, 2) and outcomes[6] == (Outcome.UNCHANGED, 1)
+    assert outcomes[8] == (Outcome.CHANGED, 2)
+    links = {row[0]: row[-1] for row in rows["articles"]}
+    assert links["https://s/e"] == links["https://s/d"] == "https://s/a"
+    assert links["https://s/g"] == links["https://s/h"] == "https://s/f"
+    assert ("https://s/d", "https://s/d") in rows["urls"]  # not taken over by I
+    assert ("https://s/i", "https://s/i?x") in rows["urls"]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.extract import WORKER_CRASHED, ExtractPipeline
 from pipelines.page import Page
-from pipelines.pool import Job, WorkerCrashed, WorkerPool, work
+from pipelines.pool import Fetch, Job, WorkerCrashed, WorkerPool, work
 from storage.archive import ensure_site
 from storage.database import Archive, open_archive
 from storage.models import Site
@@ -172,3 +172,72 @@ def test_one_bad_write_does_not_lose_the_others(sqlite_archive: Archive) -> None
     assert rollbacks  # cached ids from the failed batch are dropped
     with sqlite_archive.session() as session:
         assert session.scalar(select(func.count()).select_from(Site)) == 9
+
+
+def test_consecutive_items_are_written_together(sqlite_archive: Archive) -> None:
+    calls: list[list[str]] = []
+
+    def write_items(session: Session, items: list[str]) -> list[int]:
+        calls.append(list(items))
+        return [ensure_site(session, name) for name in items]
+
+    writer = BatchWriter(sqlite_archive, batch_size=100, interval=5.0, write_items=write_items)
+    futures = [writer.submit_item(f"a{n}") for n in range(3)]
+    futures.append(writer.submit(_add_site("between")))  # a function keeps its place
+    futures += [writer.submit_item(f"b{n}") for n in range(2)]
+    writer.close()
+    assert calls == [["a0", "a1", "a2"], ["b0", "b1"]] and writer.batches == 1
+    assert len({future.result() for future in futures}) == 6
+
+
+def test_a_failing_batch_of_items_is_written_item_by_item(sqlite_archive: Archive) -> None:
+    def write_items(session: Session, items: list[str]) -> list[int]:
+        if "bad" in items:
+            raise ValueError("bad item")
+        return [ensure_site(session, name) for name in items]
+
+    writer = BatchWriter(sqlite_archive, batch_size=100, interval=5.0, write_items=write_items)
+    good = [writer.submit_item(name) for name in ("x", "y")]
+    bad = writer.submit_item("bad")
+    good.append(writer.submit_item("z"))
+    writer.close()
+    assert all(isinstance(future.result(), int) for future in good)
+    with pytest.raises(ValueError, match="bad item"):
+        bad.result()
+    with sqlite_archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 3
+
+
+def test_the_worker_prepares_what_the_archive_needs() -> None:
+    from storage.archive import content_hash
+    from storage.search import segment
+
+    fetched = datetime(2026, 1, 7, tzinfo=UTC)
+    job = Job(
+        "https://example.com/a/1.html",
+        ARTICLE,
+        "text/html",
+        fetch=Fetch(200, (("Content-Type", "text/html"),), fetched),
+    )
+    done = work(job)
+    assert done.processed.extraction is not None and done.warc_record is not None
+    text = done.processed.extraction.text
+    assert done.text_hash == content_hash(text) and done.segmented_text == segment(text)
+    assert work(Job(job.url, ARTICLE, "text/html")).warc_record is None  # extraction only
+
+
+def test_a_prepared_warc_record_reads_back(tmp_path: Path) -> None:
+    from storage.warc import WarcStore, prepare_response
+
+    store = WarcStore(tmp_path)
+    fetched = datetime(2026, 1, 7, tzinfo=UTC)
+    record = prepare_response(
+        "https://example.com/a", 200, [("Content-Type", "text/html")], ARTICLE, fetched
+    )
+    where = store.append(record)
+    again = store.write_response("https://example.com/b", 200, [], b"other", fetched)
+    store.close()
+    raw = store.read(where.filename, where.offset)
+    assert raw.body == ARTICLE and raw.url == "https://example.com/a" and raw.status == 200
+    assert where.payload_digest == record.payload_digest and where.record_type == "response"
+    assert store.read(again.filename, again.offset).body == b"other"

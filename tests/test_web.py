@@ -28,6 +28,7 @@ from storage.archive import (
     store_article,
 )
 from storage.database import Archive, ArchiveError, open_archive
+from storage.health import record_health
 from storage.models import Article
 
 CST = timezone(timedelta(hours=8))
@@ -103,6 +104,8 @@ def fill_archive(archive: Archive) -> dict[str, int]:
         session.execute(
             update(Article).where(Article.id == ids["english"]).values(first_seen=first_seen)
         )
+        # Written behind the archive's back: its derived health row is refreshed by hand.
+        record_health(session, ids["english"], OTHERS["english"][2])
     return ids
 
 
