@@ -271,10 +271,10 @@ def _postgres_page(
 ) -> list[tuple[int, float | None]]:
     """PostgreSQL keeps no positions in its GIN index: a phrase is confirmed, and every score
     computed, on the article's stored tsvector, and each match costs a visit to the table. So
-    the plans confirm and score few: a search with more than ``PG_RANK_LIMIT`` matches looks
-    only at a window of the newest publish dates, widened until it holds enough matches (for
-    relevance, ``PG_RANK_LIMIT``; newest first, the page), each window's size counted by the
-    index alone (phrases as plain ANDs, dates as facets)."""
+    the plans confirm and score few: a search with more than twice ``PG_RANK_LIMIT`` matches
+    looks only at a window of the newest publish dates sized to hold about ``PG_RANK_LIMIT``
+    of them (relevance) or the page (newest first), widened when it falls short; the matches
+    that size it are counted by the index alone (phrases as plain ANDs, dates as facets)."""
     if filters.language is not None:
         # A language is in most entries: its posting list costs the index more to read than
         # checking the language on the few articles a plan looks at.
@@ -327,11 +327,8 @@ def _postgres_plans(
 
     limit = PG_RANK_LIMIT
     probe = tsquery_expression(terms, groups, phrases=False)
-    if (
-        _pg_count(session, probe, params, limit + 1) <= limit
-        or filters.author is not None
-        or filters.source is not None
-    ):
+    total = _pg_count(session, probe, params, 8 * limit)
+    if total <= 2 * limit or filters.author is not None or filters.source is not None:
         return page(groups)
     # Windows of publish dates back from the newest (or the filter's end): day-aligned, so the
     # facets select them exactly. Newest first, a window holding the page holds the page of
@@ -348,6 +345,13 @@ def _postgres_plans(
         return [*others, date_cover(start, end)]
 
     span, narrowed = timedelta(days=30), False
+    if total < 8 * limit:
+        # Counted in full: a window as many days long as, at the mean rate, hold what is wanted.
+        span, narrowed = max(timedelta(days=1), (end - oldest) * wanted / total), True
+        rows = page(window(span))
+        if len(rows) == params["limit"]:
+            return rows
+        span *= 4
     while end - span > oldest:
         probe = tsquery_expression(terms, window(span), phrases=False)
         found = _pg_count(session, probe, params, 8 * wanted)
