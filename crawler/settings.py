@@ -43,6 +43,9 @@ LOG_LEVEL = os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before Scrapy's RetryMiddleware (550)
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # before Scrapy's RedirectMiddleware (600)
+    # Scrapy's meta refresh, decoding only the pages whose first bytes hold one.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
     "crawler.middlewares.MirrorMiddleware": 950,  # last before the download, first after it
 }
 
