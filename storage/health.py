@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,14 +51,20 @@ def health_values(
     }
 
 
+_TABLE = cast(Table, ArticleHealth.__table__)
+
+
 def upsert_health(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace health rows (one statement)."""
+    """Insert or replace health rows (one executemany of a Core statement: the ORM's bulk
+    machinery costs more than the rows themselves)."""
     if not rows:
         return
     insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
-    stmt = insert(ArticleHealth).values(rows)
+    stmt = insert(_TABLE)
     columns = {c: stmt.excluded[c] for c in rows[0] if c != "article_id"}
-    session.execute(stmt.on_conflict_do_update(index_elements=["article_id"], set_=columns))
+    session.connection().execute(
+        stmt.on_conflict_do_update(index_elements=["article_id"], set_=columns), rows
+    )
 
 
 def record_health(session: Session, article_id: int, body: str) -> None:
