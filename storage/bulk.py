@@ -243,6 +243,7 @@ def _store_new(
             )
             for i in stored
         ],
+        new=True,
     )
     health = [
         health_values(

@@ -307,15 +307,17 @@ class IndexEntry:
     facets: list[str]
 
 
-def index_articles(session: Session, entries: Sequence[IndexEntry]) -> None:
-    """:func:`index_article` for many articles at once, one statement each way."""
+def index_articles(session: Session, entries: Sequence[IndexEntry], *, new: bool = False) -> None:
+    """:func:`index_article` for many articles at once, one statement each way. ``new``: the
+    articles were inserted in this transaction, so no entry of theirs can exist to replace."""
     if not entries:
         return
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            text("DELETE FROM article_search WHERE rowid = :id"),
-            [{"id": entry.article_id} for entry in entries],
-        )
+        if not new:  # an FTS5 delete reads the old entry back to unindex it
+            session.execute(
+                text("DELETE FROM article_search WHERE rowid = :id"),
+                [{"id": entry.article_id} for entry in entries],
+            )
         session.execute(
             text(
                 "INSERT INTO article_search (rowid, title, body, facets) "
