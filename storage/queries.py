@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -251,6 +253,19 @@ def _sqlite_page(
     return [(i, None) for i in session.scalars(_bind(sql, params))]
 
 
+@contextmanager
+def _bitmap_scans(session: Session) -> Iterator[None]:
+    """The plans below are bitmap scans of the GIN index that stop after a few rows; the
+    planner, not knowing that, may prefer reading the whole table."""
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    try:
+        yield
+    finally:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+
+
 def _pg_count(session: Session, probe: str, params: dict[str, Any], cap: int) -> int:
     """Matches of ``probe`` (a query the GIN index answers alone), counted up to ``cap``."""
     sql = (
@@ -278,91 +293,70 @@ def _postgres_page(
     if filters.language is not None:
         # A language is in most entries: its posting list costs the index more to read than
         # checking the language on the few articles a plan looks at.
-        found = language_facets(filters.language)[-1]
-        groups = [g for g in groups if g[0] != found]
+        facet = language_facets(filters.language)[-1]
+        groups = [g for g in groups if g[0] != facet]
         exact = [*exact, _language_condition(filters.language, params)]
-    dates = session.execute(
+    first, last = session.execute(
         select(func.min(Article.published_at), func.max(Article.published_at))
     ).one()
-    # These plans are bitmap scans of the GIN index that stop after a few rows; the planner,
-    # not knowing that, may prefer reading the whole table.
-    session.execute(text("SET LOCAL enable_seqscan = off"))
-    session.execute(text("SET LOCAL enable_indexscan = off"))
-    try:
-        return _postgres_plans(session, terms, groups, filters, exact, params, sort, dates)
-    finally:
-        session.execute(text("SET LOCAL enable_seqscan = on"))
-        session.execute(text("SET LOCAL enable_indexscan = on"))
-
-
-def _postgres_plans(
-    session: Session,
-    terms: list[Term],
-    groups: list[list[str]],
-    filters: Filters,
-    exact: list[str],
-    params: dict[str, Any],
-    sort: Sort,
-    dates: Any,
-) -> list[tuple[int, float | None]]:
-    params["ranking"] = tsquery_expression(terms)
-    rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
-    order = (
-        "score DESC, s.article_id DESC"
-        if sort == "relevance"
-        else "a.published_at DESC NULLS LAST, a.id DESC"
-    )
-
-    def page(groups: list[list[str]]) -> list[tuple[int, float | None]]:
-        conditions = exact if exact or sort == "relevance" else ["true"]
-        where = "".join(f" AND {c}" for c in conditions)
-        join = " JOIN articles a ON a.id = s.article_id" if where else ""
-        sql = (
-            f"SELECT s.article_id, {rank} AS score FROM article_search s{join} "
-            f"WHERE s.document @@ CAST(:q AS tsquery){where} ORDER BY {order} "
-            "LIMIT :limit OFFSET :offset"
+    with _bitmap_scans(session):
+        params["ranking"] = tsquery_expression(terms)
+        rank = "ts_rank(s.document, CAST(:ranking AS tsquery))"
+        order = (
+            "score DESC, s.article_id DESC"
+            if sort == "relevance"
+            else "a.published_at DESC NULLS LAST, a.id DESC"
         )
-        rows = session.execute(_bind(sql, params | {"q": tsquery_expression(terms, groups)}))
-        return [(row[0], float(row[1]) if sort == "relevance" else None) for row in rows]
 
-    limit = PG_RANK_LIMIT
-    probe = tsquery_expression(terms, groups, phrases=False)
-    total = _pg_count(session, probe, params, 8 * limit)
-    if total <= 2 * limit or filters.author is not None or filters.source is not None:
-        return page(groups)
-    # Windows of publish dates back from the newest (or the filter's end): day-aligned, so the
-    # facets select them exactly. Newest first, a window holding the page holds the page of
-    # the whole range (everything outside it is older).
-    first, last = dates
-    end = filters.until or (last or datetime.now(UTC)) + timedelta(days=1)
-    oldest = max(filter(None, [first, filters.since]), default=end)
-    wanted = limit if sort == "relevance" else params["offset"] + params["limit"]
-    # The date group, when there is one, is the last (see _facet_groups).
-    others = groups[:-1] if filters.since is not None or filters.until is not None else groups
+        def page(groups: list[list[str]]) -> list[tuple[int, float | None]]:
+            conditions = exact if exact or sort == "relevance" else ["true"]
+            where = "".join(f" AND {c}" for c in conditions)
+            join = " JOIN articles a ON a.id = s.article_id" if where else ""
+            sql = (
+                f"SELECT s.article_id, {rank} AS score FROM article_search s{join} "
+                f"WHERE s.document @@ CAST(:q AS tsquery){where} ORDER BY {order} "
+                "LIMIT :limit OFFSET :offset"
+            )
+            rows = session.execute(_bind(sql, params | {"q": tsquery_expression(terms, groups)}))
+            return [(row[0], float(row[1]) if sort == "relevance" else None) for row in rows]
 
-    def window(span: timedelta) -> list[list[str]]:
-        start = (end - span).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        return [*others, date_cover(start, end)]
+        limit = PG_RANK_LIMIT
+        probe = tsquery_expression(terms, groups, phrases=False)
+        total = _pg_count(session, probe, params, 8 * limit)
+        if total <= 2 * limit or filters.author is not None or filters.source is not None:
+            return page(groups)
+        # Windows of publish dates back from the newest (or the filter's end): day-aligned, so the
+        # facets select them exactly. Newest first, a window holding the page holds the page of
+        # the whole range (everything outside it is older).
+        end = filters.until or (last or datetime.now(UTC)) + timedelta(days=1)
+        oldest = max(filter(None, [first, filters.since]), default=end)
+        wanted = limit if sort == "relevance" else params["offset"] + params["limit"]
+        # The date group, when there is one, is the last (see _facet_groups).
+        others = groups[:-1] if filters.since is not None or filters.until is not None else groups
 
-    span, narrowed = timedelta(days=30), False
-    if total < 8 * limit:
-        # Counted in full: a window as many days long as, at the mean rate, hold what is wanted.
-        span, narrowed = max(timedelta(days=1), (end - oldest) * wanted / total), True
-        rows = page(window(span))
-        if len(rows) == params["limit"]:
-            return rows
-        span *= 4
-    while end - span > oldest:
-        probe = tsquery_expression(terms, window(span), phrases=False)
-        found = _pg_count(session, probe, params, 8 * wanted)
-        if found >= wanted:
-            if found > 2 * wanted and not narrowed:  # once: to about what is wanted
-                span, narrowed = max(timedelta(days=1), span * wanted / found), True
+        def window(span: timedelta) -> list[list[str]]:
+            start = (end - span).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            return [*others, date_cover(start, end)]
+
+        span, narrowed = timedelta(days=30), False
+        if total < 8 * limit:
+            # Counted in full: a window as many days long as, at the mean rate, hold what is wanted.
+            span, narrowed = max(timedelta(days=1), (end - oldest) * wanted / total), True
             rows = page(window(span))
-            if len(rows) == params["limit"]:  # else the page may go on past the window
+            if len(rows) == params["limit"]:
                 return rows
-        span *= 4
-    return page(groups)
+            span *= 4
+        while end - span > oldest:
+            probe = tsquery_expression(terms, window(span), phrases=False)
+            found = _pg_count(session, probe, params, 8 * wanted)
+            if found >= wanted:
+                if found > 2 * wanted and not narrowed:  # once: to about what is wanted
+                    span, narrowed = max(timedelta(days=1), span * wanted / found), True
+                rows = page(window(span))
+                if len(rows) == params["limit"]:  # else the page may go on past the window
+                    return rows
+            span *= 4
+        return page(groups)
 
 
 def search(
