@@ -259,11 +259,10 @@ def _bitmap_scans(session: Session) -> Iterator[None]:
     planner, not knowing that, may prefer reading the whole table."""
     session.execute(text("SET LOCAL enable_seqscan = off"))
     session.execute(text("SET LOCAL enable_indexscan = off"))
-    try:
-        yield
-    finally:
-        session.execute(text("SET LOCAL enable_seqscan = on"))
-        session.execute(text("SET LOCAL enable_indexscan = on"))
+    yield
+    # After an error the transaction is rolled back, and settings made LOCAL end with it.
+    session.execute(text("SET LOCAL enable_seqscan = on"))
+    session.execute(text("SET LOCAL enable_indexscan = on"))
 
 
 def _pg_count(session: Session, probe: str, params: dict[str, Any], cap: int) -> int:
