@@ -51,6 +51,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _past(run: CrawlRun) -> PastRun:
+    """What the schedule needs to know of a recorded run."""
+    return PastRun(
+        started=run.started_at,
+        outcome=run.outcome,
+        new_articles=run.new_articles,
+        pages=run.pages_fetched,
+        failures=run.failures,
+        finished=run.finished_at,
+    )
+
+
 class Stopper:
     """Counts SIGTERM and SIGINT; the main thread polls it (a handler does nothing else)."""
 
@@ -84,17 +96,7 @@ class CrawlRunner:
 
     def past_runs(self, site: str) -> list[PastRun]:
         with self.archive.session() as session:
-            return [
-                PastRun(
-                    started=run.started_at,
-                    outcome=run.outcome,
-                    new_articles=run.new_articles,
-                    pages=run.pages_fetched,
-                    failures=run.failures,
-                    finished=run.finished_at,
-                )
-                for run in recent_runs(session, site, limit=2 * ADAPT_WINDOW)
-            ]
+            return [_past(run) for run in recent_runs(session, site, limit=2 * ADAPT_WINDOW)]
 
     def plan(self, job: SiteJob, now: datetime) -> tuple[datetime, timedelta]:
         """When ``job`` is due next, and the interval that applies (see ``next_run``)."""
@@ -156,14 +158,7 @@ class CrawlRunner:
             row = session.get(CrawlRun, run_id)
             assert row is not None
             session.refresh(row)
-            run = PastRun(
-                started=row.started_at,
-                outcome=row.outcome,
-                new_articles=row.new_articles,
-                pages=row.pages_fetched,
-                failures=row.failures,
-                finished=row.finished_at,
-            )
+            run = _past(row)
             new_versions = row.new_versions
         if run.outcome != "shutdown" and code >= 0:
             shutil.rmtree(self.jobdir(job.site), ignore_errors=True)  # done: start afresh

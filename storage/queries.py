@@ -158,6 +158,14 @@ def _language_condition(language: str, params: dict[str, Any]) -> str:
     return "(lower(a.language) = :language OR lower(a.language) LIKE :language_prefix)"
 
 
+def _language_on_articles(
+    language: str, groups: list[list[str]], exact: list[str], params: dict[str, Any]
+) -> tuple[list[list[str]], list[str]]:
+    """The facet groups without the language's, and the conditions with it checked on ``a``."""
+    facet = language_facets(language)[-1]
+    return [g for g in groups if g[0] != facet], [*exact, _language_condition(language, params)]
+
+
 def _exact(filters: Filters, params: dict[str, Any]) -> list[str]:
     """SQL conditions on ``a`` (articles) for what facets do not decide exactly."""
     conditions = []
@@ -219,10 +227,8 @@ def _sqlite_page(
             # bm25 reads each phrase of its query through the whole index to weigh it, and a
             # language facet is in most entries: with a site or dates to narrow the matches, the
             # language is checked on the articles instead (see _facet_groups for the order).
-            params["q"] = fts5_expression(
-                terms, [g for g in groups if g[0] != language_facets(filters.language)[-1]]
-            )
-            exact = [*exact, _language_condition(filters.language, params)]
+            groups, exact = _language_on_articles(filters.language, groups, exact, params)
+            params["q"] = fts5_expression(terms, groups)
             where = "".join(f" AND {c}" for c in exact)
         if count <= RANK_LIMIT or "author" in params or "source" in params:
             # CROSS JOIN keeps the index as the outer loop: every match is scored once.
@@ -292,9 +298,7 @@ def _postgres_page(
     if filters.language is not None:
         # A language is in most entries: its posting list costs the index more to read than
         # checking the language on the few articles a plan looks at.
-        facet = language_facets(filters.language)[-1]
-        groups = [g for g in groups if g[0] != facet]
-        exact = [*exact, _language_condition(filters.language, params)]
+        groups, exact = _language_on_articles(filters.language, groups, exact, params)
     first, last = session.execute(
         select(func.min(Article.published_at), func.max(Article.published_at))
     ).one()
