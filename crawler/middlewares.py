@@ -205,6 +205,6 @@ class MetaRefreshMiddleware(ScrapyMetaRefresh):
     ) -> Request | Response:
         head = response.body[:_REFRESH_HEAD]
         wide = head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:200].count(b"\x00") > 20
-        if not wide and not _REFRESH.search(head):
-            return response
+        if not wide and (b"refresh" not in head.lower() or not _REFRESH.search(head)):
+            return response  # (lower() and ``in`` are a few times faster than the search)
         return super().process_response(request, response)

@@ -68,16 +68,17 @@ EXTRACT_WORKERS = os.cpu_count() or 1
 # page or sitemap requests that are only queued.
 CONCURRENT_ITEMS = 4
 EXTRACT_MAX_PENDING = 0
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 32_000_000
 
 # The archive: any SQLAlchemy URL; a SQLite file in the working directory by default.
 ARCHIVE_ENABLED = True
 ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "sqlite:///archive.db")
 # Where WARC files go; by default beside the SQLite file (archive-warc/), or ./warc.
 ARCHIVE_WARC_DIR = os.environ.get("ARCHIVE_WARC_DIR")
-# Archive writes are committed in batches: this many pages, or after this many seconds.
+# Archive writes are committed in batches: this many pages, or after this many seconds. Each
+# batch costs a dozen statements whatever its size; a second's pages share them.
 ARCHIVE_BATCH_SIZE = 500
-ARCHIVE_BATCH_SECONDS = 0.25
+ARCHIVE_BATCH_SECONDS = 1.0
 
 # Distributed crawling (crawler/distributed.py): with REDIS_URL set, every `scrapy crawl` of one
 # spider and site, on any machine, shares one frontier and duplicate filter in Redis

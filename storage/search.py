@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from operator import add
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -48,24 +49,35 @@ class QueryError(ValueError):
     """A search query that cannot be understood (the message says why)."""
 
 
+class _DropMarks(dict[int, int | None]):
+    """A ``str.translate`` table that drops nonspacing marks (category Mn: accents, tone
+    marks) and keeps every other character, filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Mn" else code
+        self[code] = kept
+        return kept
+
+
+_DROP_MARKS = _DropMarks()
+
+
 def normalize(value: str) -> str:
     """Fold width, case and accents: ｅｄｕ -> edu, Café -> cafe, 教育 unchanged."""
     # Decompose first, then fold case: ™ decomposes to "TM", which must fold to "tm" too.
     value = unicodedata.normalize("NFKD", value).casefold()
-    value = "".join(c for c in value if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", value)
+    return unicodedata.normalize("NFC", value.translate(_DROP_MARKS))
 
 
 def tokens(value: str) -> list[str]:
     """The index tokens of ``value``, in order."""
     out: list[str] = []
-    for match in _TOKEN_RE.finditer(normalize(value)):
-        run, word = match.groups()
+    for run, word in _TOKEN_RE.findall(normalize(value)):
         if word:
             out.append(word)
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-            out.append(run[-1])
+            out += map(add, run[:-1], run[1:])  # each pair of neighbours,
+            out.append(run[-1])  # and the last character alone
     return out
 
 

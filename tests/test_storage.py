@@ -263,6 +263,12 @@ def test_segmentation() -> None:
     ]
     assert segment("教育") == "教育 育"
     assert tokens("Brand™ Ⅻ") == ["brandtm", "xii"]
+    # accents and tone marks go, precomposed or combining; other characters stay
+    assert tokens("Tiếng Việt Café cafe\u0301 naïve Ἀθῆναι") == [
+        "tieng", "viet", "cafe", "cafe", "naive", "αθηναι",
+    ]  # fmt: skip
+    # kana lose their voicing marks too (が -> か), in the index and in queries alike
+    assert tokens("한국어 ひらがな") == ["한국어", "ひら", "らか", "かな", "な"]
     assert [t.tokens for t in parse_query('教育 "balanced development" 教')] == [
         ("教育",), ("balanced", "development"), ("教",),
     ]  # fmt: skip

@@ -34,6 +34,11 @@ from crawler.profile import SiteProfile
 MAX_SITEMAP_SIZE = 50 * 1024 * 1024
 # Pages of one multi-page article, at most.
 MAX_ARTICLE_PARTS = 20
+# Known articles are fetched before the next list page, feed or sitemap is read (Scrapy
+# fetches higher priorities first), and an article's next page before other articles: the
+# requests waiting in memory are one discovery page's worth, however large the site.
+ARTICLE_PRIORITY = 10
+PART_PRIORITY = 20
 
 
 def _headers(response: Response) -> list[tuple[str, str]]:
@@ -294,6 +299,7 @@ class ProfileSpider(scrapy.Spider):
             meta = {"handle_httpstatus_list": [304]} if plan.action is Action.REVISIT else {}
             yield scrapy.Request(
                 fetch[url],
+                priority=ARTICLE_PRIORITY,
                 callback=self.parse_article,
                 errback=self.failed,
                 headers=plan.conditional_headers(),
@@ -339,6 +345,7 @@ class ProfileSpider(scrapy.Spider):
             self._count("article/multipage/part")
             yield scrapy.Request(
                 following,
+                priority=PART_PRIORITY,
                 callback=self.parse_part,
                 errback=self.part_failed,
                 cb_kwargs={"page": page},

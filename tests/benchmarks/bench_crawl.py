@@ -10,7 +10,7 @@
 3. The full pipeline: ``scrapy crawl news`` from the homepage into a fresh SQLite archive, with
    the project's settings except politeness (no delay, no AutoThrottle, 16 connections). The
    crawl's process tree (crawler, fork server, extraction workers) is sampled from /proc every
-   0.2 s for CPU time and memory (PSS, so pages shared by the workers count once).
+   second for CPU time and memory (PSS, so pages shared by the workers count once).
 4. The extraction-only limit: the pool's own work (``pipelines.pool.work``: decode, extract,
    language, near-duplicate keys) over the same pages in the same order, on one worker per core,
    no crawling, no server, no writes. End to end / this = the ratio.
@@ -46,6 +46,9 @@ sys.path.insert(0, str(REPO))
 DEV = REPO.parent / "shared" / "corpus" / "dev"
 PER_LIST = 100
 PER_SITEMAP = 1000
+# How often the crawl's processes are sampled: memory grows slowly, and reading every
+# process's smaps costs CPU that the crawl would otherwise have.
+SAMPLE_SECONDS = 1.0
 _CANONICAL = re.compile(
     rb"<link[^>]+rel\s*=\s*[\"']?canonical[^>]*>|<meta[^>]+og:url[^>]*>", re.IGNORECASE
 )
@@ -235,20 +238,21 @@ class TreeSampler:
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def _tree(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
+        """The process and its descendants, from each one's ``children`` lists (cheap: not a
+        walk of every process on the machine, which would cost the crawl CPU)."""
         found, todo = [], [self.root]
         while todo:
             pid = todo.pop()
             found.append(pid)
-            todo += children.get(pid, [])
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    todo += [int(child) for child in (task / "children").read_text().split()]
+                except OSError:
+                    continue
         return found
 
     def sample(self) -> None:
@@ -299,7 +303,7 @@ def crawl(
     sampler = TreeSampler(process.pid)
     while process.poll() is None:
         sampler.sample()
-        time.sleep(0.2)
+        time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - start
     log.close()
     output = (work / "crawl.log").read_text()
@@ -385,7 +389,7 @@ def storage_only(mirror: Mirror, work: Path, count: int) -> tuple[float, int]:
         page.canonical_url, page.language, page.band_keys = (
             url,
             done.processed.language,
-            done.band_keys,
+            share[5],
         )
         page.warc_record, page.text_hash, page.segmented_text = share[1:4]
         pages.append(page)
@@ -431,7 +435,9 @@ def _extract(index: int) -> Any:
 
 def _workers_share(number: int) -> Any:
     """What the extraction workers hand the archive stage for article ``number``: the time of
-    its fetch, its own WARC record, its text's hash and segmentation."""
+    its fetch, its own WARC record, its text's hash and segmentation, the text and its
+    near-duplicate keys."""
+    from pipelines.dedup import band_keys
     from storage.archive import content_hash
     from storage.search import segment
     from storage.warc import prepare_response
@@ -444,7 +450,7 @@ def _workers_share(number: int) -> Any:
     now = datetime.now(UTC)
     text = _distinct(done.processed.extraction.text, number)
     record = prepare_response(url, 200, _headers(charset), body, now)
-    return now, record, content_hash(text), segment(text), text
+    return now, record, content_hash(text), segment(text), text, band_keys(text)
 
 
 def _distinct(text: str, number: int) -> str:
