@@ -1,8 +1,9 @@
 """The parts that make a crawl fast: the extraction pool and batched archive writes.
 
 Speed itself is measured by ``make bench-crawl``, never in a test; these check behaviour: a
-bounded pool, a worker crash recorded and survived, one transaction per batch, nothing reported
-stored before its batch commits, and one bad write never losing the others.
+bounded pool, every answer to its own call, a worker crash recorded and survived by the pages on
+other workers, one transaction per batch, nothing reported stored before its batch commits, and
+one bad write never losing the others.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.extract import WORKER_CRASHED, ExtractPipeline
 from pipelines.page import Page
-from pipelines.pool import Fetch, Job, WorkerCrashed, WorkerPool, work
+from pipelines.pool import Fetch, Job, WorkerCrashed, WorkerError, WorkerPool, work
 from storage.archive import ensure_site
 from storage.database import Archive, open_archive
 from storage.models import Site
@@ -41,6 +42,34 @@ ARTICLE = (
 def crash(job: Job) -> None:
     """A worker that dies as a segfault would: no exception, no result."""
     os._exit(70)
+
+
+def fail(number: int) -> None:
+    raise ValueError(f"no page {number}")
+
+
+def nap(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def echo(job: tuple[int, bytes]) -> tuple[int, int, bytes, int]:
+    """Large arguments and results, to fill the pipes."""
+    number, body = job
+    return number, len(body), bytes([number % 251]) * (number * 3001), os.getpid()
+
+
+def lock(_: object) -> threading.Lock:
+    return threading.Lock()
+
+
+class Unpicklable(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+
+
+def fail_oddly(_: object) -> None:
+    raise Unpicklable(500, "server error")
 
 
 def test_work_extracts_and_fingerprints_a_page() -> None:
@@ -81,6 +110,88 @@ def test_a_dead_worker_fails_its_page_and_the_pool_goes_on() -> None:
                 await pool.run(crash, Job("https://example.com/x.html", b""))
             done = await pool.run(work, Job("https://example.com/a/12345678.html", ARTICLE))
             assert done.processed.extraction is not None
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_an_exception_in_a_worker_reaches_the_caller() -> None:
+    async def main() -> None:
+        pool = WorkerPool(1, 2)
+        try:
+            with pytest.raises(ValueError, match="no page 7") as raised:
+                await pool.run(fail, 7)
+            assert "in fail" in str(raised.value.__cause__)  # the worker's traceback
+            assert await pool.run(nap, 0) in pool.pids  # the same worker goes on
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_a_crash_leaves_the_pages_on_other_workers_alone() -> None:
+    async def main() -> None:
+        pool = WorkerPool(2, 4)
+        await pool.start()
+        first = pool.pids
+        try:
+            slow = asyncio.ensure_future(pool.run(nap, 1.0))  # on one worker
+            await asyncio.sleep(0.1)
+            with pytest.raises(WorkerCrashed):  # on the other, then on its replacement
+                await pool.run(crash, Job("https://example.com/x.html", b""))
+            survivor = await slow
+            assert survivor in first and survivor in pool.pids and len(pool.pids) == 2
+            assert not (set(first) - {survivor}) & set(pool.pids)  # the one that died is gone
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+
+
+def test_every_caller_gets_its_own_result() -> None:
+    bodies = [bytes(range(256)) * (n * 23) for n in range(200)]  # up to 1.2 MB: past the pipe
+
+    async def main() -> list[tuple[int, int, bytes, int]]:
+        pool = WorkerPool(2, 200)
+        try:
+            return await asyncio.gather(*(pool.run(echo, (n, bodies[n])) for n in range(200)))
+        finally:
+            pool.close()
+
+    results = asyncio.run(main())
+    for n, (number, size, payload, _) in enumerate(results):
+        assert (number, size, payload) == (n, len(bodies[n]), bytes([n % 251]) * (n * 3001))
+    assert len({pid for *_, pid in results}) == 2
+
+
+def test_closing_with_calls_pending_does_not_wait_for_them() -> None:
+    async def main() -> None:
+        pool = WorkerPool(1, 10)
+        await pool.start()
+        calls = [asyncio.ensure_future(pool.run(nap, 30)) for _ in range(5)]
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        pool.close()
+        assert time.monotonic() - started < 5 and pool.pids == []
+        for outcome in await asyncio.gather(*calls, return_exceptions=True):
+            assert isinstance(outcome, RuntimeError)
+
+    asyncio.run(main())
+
+
+def test_what_does_not_pickle_fails_its_call_clearly() -> None:
+    async def main() -> None:
+        pool = WorkerPool(1, 2)
+        await pool.start()
+        try:
+            with pytest.raises(WorkerError, match=r"result of lock\(\) does not pickle"):
+                await pool.run(lock, None)
+            with pytest.raises(WorkerError, match=r"Unpicklable.*500.*does not pickle"):
+                await pool.run(fail_oddly, None)
+            with pytest.raises(AttributeError):  # a local function: refused before it leaves
+                await pool.run(lambda x: x, 1)
+            assert await pool.run(nap, 0) in pool.pids
         finally:
             pool.close()
 
