@@ -270,3 +270,27 @@ def test_a_site_full_of_bad_inputs_counts_each_failure_and_archives_every_good_a
     ):
         assert path in reasons, f"{path} not in the capture log: {reasons}"
     assert run.failures == len(failures) and run.outcome == "finished"
+
+
+def test_an_index_s_sitemaps_are_read_one_at_a_time_after_their_articles(tmp_path: Path) -> None:
+    """The requests waiting in memory are one sitemap's worth, not the whole site's: the next
+    sitemap of an index is fetched only once the last one's articles have all been requested."""
+    from tests.bigsite import SITEMAP_SIZE, BigSite, article_path
+
+    site = BigSite(articles=2 * SITEMAP_SIZE + 100)
+    concurrency = 8
+    with site.serve() as base:
+        result = run_crawl(
+            f"{base}/", f"sqlite:///{tmp_path / 'archive.db'}", "-s", "EXTRACT_WORKERS=1",
+            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", site="big",
+        )  # fmt: skip
+    assert "'archive/article/new': 1100" in result.stderr
+    served = [path for path, _ in site.log]
+    at = [served.index(f"/sitemaps/{part}.xml") for part in (1, 2, 3)]
+    assert at == sorted(at) and all(served.count(f"/sitemaps/{p}.xml") == 1 for p in (1, 2, 3))
+    for part, when in zip((1, 2), at[1:], strict=True):
+        listed = {
+            article_path(n) for n in range((part - 1) * SITEMAP_SIZE + 1, part * SITEMAP_SIZE + 1)
+        }
+        # all but those still in flight were fetched before the next sitemap
+        assert len(listed & set(served[:when])) >= len(listed) - 2 * concurrency

@@ -98,6 +98,8 @@ class ProfileSpider(scrapy.Spider):
         # Canonical URLs of the articles requested in this crawl: a list page offering only
         # these has nothing new.
         self.requested: set[str] = set()
+        # Sitemaps requested in this crawl: an index that lists one twice, or itself, is read once.
+        self.sitemaps: set[str] = set()
 
     @classmethod
     def check_arguments(cls, mirror: str | None = None, day: str | None = None, **_: Any) -> None:
@@ -167,10 +169,18 @@ class ProfileSpider(scrapy.Spider):
         yield self._page(response, "robots")
         text = response.text if isinstance(response, TextResponse) else ""
         for url in discovery.robots_sitemaps(text):
-            if self.profile.on_site(url):
+            if self.profile.on_site(url) and url not in self.sitemaps:
+                self.sitemaps.add(url)
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    def parse_sitemap(self, response: Response, queue: tuple[str, ...] = ()) -> Iterator[Any]:
+        """A sitemap's articles, or an index's sitemaps; then the next sitemap of ``queue``.
+
+        An index's sitemaps are read one at a time, the next once the articles of the last are
+        all requested (articles go first: ``ARTICLE_PRIORITY``), so that the requests waiting
+        in memory are one sitemap's worth, not the whole site's.
+        """
+        self.sitemaps.add(response.url)
         body = _gunzip(response.body)
         kind, entries = discovery.parse_sitemap(body) if body is not None else ("invalid", [])
         page = self._page(response, "sitemap")
@@ -181,13 +191,31 @@ class ProfileSpider(scrapy.Spider):
             self.logger.warning("%s: %s", page.problem, response.url)
         yield page
         if kind == "sitemapindex":
-            for entry in entries:
-                if self.profile.on_site(response.urljoin(entry.url)):
-                    yield response.follow(
-                        entry.url, callback=self.parse_sitemap, errback=self.failed
-                    )
+            children = [response.urljoin(entry.url) for entry in entries]
+            queue = (*[url for url in children if self.profile.on_site(url)], *queue)
         else:
             yield from self.article_requests(response, entries)
+        yield from self._next_sitemap(queue)
+
+    def _next_sitemap(self, queue: tuple[str, ...]) -> Iterator[scrapy.Request]:
+        while queue and queue[0] in self.sitemaps:
+            queue = queue[1:]
+        if queue:
+            self.sitemaps.add(queue[0])
+            yield scrapy.Request(
+                queue[0],
+                callback=self.parse_sitemap,
+                errback=self.sitemap_failed,
+                cb_kwargs={"queue": queue[1:]},
+                dont_filter=True,  # ``self.sitemaps`` filters: a dropped one would end the chain
+            )
+
+    def sitemap_failed(self, failure: Failure) -> Iterator[Any]:
+        """A sitemap of an index failed: recorded, and on to the next."""
+        yield from self.failed(failure)
+        request = getattr(failure, "request", None)
+        if request is not None:
+            yield from self._next_sitemap(request.cb_kwargs.get("queue", ()))
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         page = self._page(response, "feed")
