@@ -288,19 +288,9 @@ class WorkerPool:
 
     def _send(self, worker: _Worker, frame: memoryview) -> None:
         """Write now what the pipe takes; the rest when the loop finds it writable."""
-        if worker.outgoing:
-            worker.outgoing.append(frame)
-            return
-        try:
-            sent = os.write(worker.requests, frame)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._lost(worker)
-            return
-        if sent < len(frame):
-            worker.outgoing.append(frame[sent:])
-            worker.loop.add_writer(worker.requests, self._flush, worker)
+        worker.outgoing.append(frame)
+        if len(worker.outgoing) == 1:  # else a write is already waiting for room
+            self._flush(worker)
 
     def _flush(self, worker: _Worker) -> None:
         while worker.outgoing:
@@ -308,12 +298,13 @@ class WorkerPool:
             try:
                 sent = os.write(worker.requests, frame)
             except BlockingIOError:
-                return
+                sent = 0
             except OSError:
                 self._lost(worker)
                 return
             if sent < len(frame):
                 worker.outgoing[0] = frame[sent:]
+                worker.loop.add_writer(worker.requests, self._flush, worker)
                 return
             worker.outgoing.popleft()
         worker.loop.remove_writer(worker.requests)
