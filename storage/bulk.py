@@ -120,11 +120,34 @@ def record_captures(
                 "error": page.error[:2000] if page.error else None,
             }
         )
-    table = _table(Capture)
-    ids = session.scalars(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
-    ).all()
+    ids = _insert_ids(session, _table(Capture), rows)
     return [CaptureRow(id, kind) for id, kind in zip(ids, kinds, strict=True)]
+
+
+def _insert_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``; the ids they were given, in order.
+
+    SQLite cannot tell which row of an ``INSERT … RETURNING`` belongs to which parameter set, so
+    SQLAlchemy asked for ordered ids runs one statement per row there. Instead the rows are
+    inserted one after another by one ``executemany``, holding the write lock: SQLite gives
+    each new row the table's largest id plus one, so theirs are the ``len(rows)`` ids that end
+    at ``last_insert_rowid()``. The first and last row are checked against them all the same.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.scalars(returning, rows))
+    session.execute(table.insert(), rows)
+    last = session.scalars(select(func.last_insert_rowid())).one()
+    ids = list(range(last - len(rows) + 1, last + 1))
+    ends = {
+        id: url
+        for id, url in session.execute(
+            select(table.c.id, table.c.url).where(table.c.id.in_((ids[0], last)))
+        )
+    }
+    if ends != {ids[0]: rows[0]["url"], last: rows[-1]["url"]}:
+        raise RuntimeError(f"{table.name}: the ids of a batch's rows are not consecutive")
+    return ids
 
 
 def store_articles(
@@ -259,12 +282,9 @@ def _store_new(
     for chunk in _chunks(health):
         upsert_health(session, list(chunk))
     band_rows = [
-        {"article_id": ids[i], "band": band, "key": key}
-        for i in stored
-        for band, key in enumerate(records[i].band_keys)
+        (ids[i], band, key) for i in stored for band, key in enumerate(records[i].band_keys)
     ]
-    if band_rows:
-        session.execute(_table(ArticleBand).insert(), band_rows)
+    _insert_plain(session, _table(ArticleBand), ("article_id", "band", "key"), band_rows)
     links = [
         {"row_id": ids[i], "original": ids[run[position]]}
         for i, position in zip(run, in_run, strict=True)
@@ -285,6 +305,26 @@ def _store_new(
                 session, records[i], site_id=site_ids[i], capture_id=capture_ids[i]
             )
     return results
+
+
+def _insert_plain(
+    session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """``INSERT`` rows of plain values (none that a column type converts) with one
+    ``executemany`` of the driver: SQLAlchemy's processing of each row's parameters costs more
+    than SQLite's insert of a narrow row."""
+    if not rows:
+        return
+    connection = session.connection()
+    compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(columns))
+    if compiled.positional:
+        assert compiled.positiontup is not None
+        order = [columns.index(name) for name in compiled.positiontup]
+        connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in rows])
+    else:
+        connection.exec_driver_sql(
+            compiled.string, [dict(zip(columns, row, strict=True)) for row in rows]
+        )
 
 
 def _segmented(record: ArticleRecord) -> str:
@@ -347,13 +387,7 @@ class _Copies:
                     owners.setdefault((band, key), []).append(article_id)
         candidates: dict[int, list[int]] = {}
         for position in need:
-            shared = Counter(
-                owner
-                for pair in enumerate(self.texts[position][1])
-                for owner in owners.get(pair, ())
-            )
-            matches = [owner for owner, count in shared.items() if count >= MIN_SHARED_BANDS]
-            if matches:
+            if matches := _sharing(self.texts[position][1], owners):
                 candidates[position] = matches
         first_seen: dict[int, datetime] = {}
         everyone = list({owner for matches in candidates.values() for owner in matches})
@@ -415,9 +449,7 @@ class _Copies:
                 archived.append(roots[self.near[position]])
                 in_run.append(None)
             else:
-                shared = Counter(p for pair in enumerate(keys) for p in holders.get(pair, ()))
-                matches = [p for p, count in shared.items() if count >= MIN_SHARED_BANDS]
-                if matches:
+                if matches := _sharing(keys, holders):
                     link_to(min(matches))
                 else:
                     archived.append(None)
@@ -426,3 +458,12 @@ class _Copies:
             for pair in enumerate(keys):
                 holders.setdefault(pair, []).append(position)
         return archived, in_run
+
+
+def _sharing(keys: tuple[int, ...], holders: dict[tuple[int, int], list[int]]) -> list[int]:
+    """Those that hold at least ``MIN_SHARED_BANDS`` of ``keys`` (``holders``: each (band, key)
+    pair's holders)."""
+    found = [holder for pair in enumerate(keys) if pair in holders for holder in holders[pair]]
+    if len(found) < MIN_SHARED_BANDS:
+        return []
+    return [holder for holder, count in Counter(found).items() if count >= MIN_SHARED_BANDS]

@@ -35,11 +35,18 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get("ARCHIVE_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+# A crawl's batch writer copies the write-ahead log into the database in a thread of its own
+# after each batch (``storage.writer``); a connection does it itself at commit only once the log
+# holds this many pages (64 MB), not at SQLite's default 1,000.
+WAL_AUTOCHECKPOINT = 16384
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (the CLI, a web page) work while a crawl writes; foreign keys are off by
     # default in SQLite; the busy timeout makes a second writer wait instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -11,6 +11,10 @@ Writes are functions of the session (:meth:`BatchWriter.submit`) or items (``sub
 consecutive items of a batch are written by one call of ``write_items(session, items)``, which
 can write them together (``storage.bulk``: one statement per table, not per item).
 
+On SQLite, a thread of its own copies the write-ahead log into the database file after each
+batch (a passive checkpoint: it neither waits for nor blocks the writer or readers), work that
+SQLite would otherwise do in the writer's commit.
+
 If a batch fails, it is rolled back and each of its writes is run again in a transaction of its
 own, so one bad write fails alone and the others are kept. Writes therefore must be safe to run
 twice (the archive's are: ``INSERT … ON CONFLICT``; a WARC record written twice is one that no
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -74,6 +79,7 @@ class BatchWriter:
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
         self._thread.start()
+        self._checkpoints = _Checkpoints(archive) if archive.dialect == "sqlite" else None
 
     def submit(self, function: Callable[[Session], T]) -> Future[T]:
         """Queue a write; its future holds the function's result once its batch commits."""
@@ -103,6 +109,8 @@ class BatchWriter:
             self._closed = True
             self._queue.put(_CLOSE)
             self._thread.join()
+            if self._checkpoints is not None:
+                self._checkpoints.close()
 
     def _run(self) -> None:
         closing = False
@@ -146,6 +154,8 @@ class BatchWriter:
                 self._commit([write])
             return
         self.batches += 1
+        if self._checkpoints is not None:
+            self._checkpoints.wanted.set()
         for write, result in zip(batch, results, strict=True):
             _resolve(write, result=result)
 
@@ -174,6 +184,40 @@ class BatchWriter:
     def _rolled_back(self) -> None:
         if self.on_rollback is not None:
             self.on_rollback()
+
+
+class _Checkpoints:
+    """Passive checkpoints of a SQLite archive, run on request in a thread and connection of
+    their own. One that fails is only logged: the next one, or the writer's own commit once the
+    log is long (``storage.database.WAL_AUTOCHECKPOINT``), does the work."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.wanted = threading.Event()
+        self._connection = archive.engine.raw_connection()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="archive-checkpoint", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closed = True
+        self.wanted.set()
+        self._thread.join()
+        self._connection.close()
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            if self._closed:
+                return
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.fetchall()
+            except sqlite3.Error as exc:
+                logger.debug("checkpoint failed: %s", exc)
+            finally:
+                cursor.close()
 
 
 def _resolve(write: _Write, *, result: Any = None, exception: BaseException | None = None) -> None:

@@ -285,6 +285,26 @@ def test_one_bad_write_does_not_lose_the_others(sqlite_archive: Archive) -> None
         assert session.scalar(select(func.count()).select_from(Site)) == 9
 
 
+def test_the_log_is_copied_into_the_database_after_each_batch(sqlite_archive: Archive) -> None:
+    """On SQLite, a thread of the writer's checkpoints the write-ahead log after a batch: the
+    database file grows while the writer is open, long before the log reaches the size at
+    which a commit would do it."""
+    database = Path(str(sqlite_archive.engine.url.database))
+    size = database.stat().st_size
+    writer = BatchWriter(sqlite_archive, batch_size=1000, interval=5.0)
+    futures = [writer.submit(_add_site(f"{n:04d}" + "x" * 200)) for n in range(1000)]
+    for future in futures:
+        future.result(timeout=30)
+    deadline = time.monotonic() + 10
+    while database.stat().st_size <= size and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grown = database.stat().st_size
+    writer.close()
+    assert grown > size + 100_000
+    with sqlite_archive.session() as session:
+        assert session.scalar(select(func.count()).select_from(Site)) == 1000
+
+
 def test_consecutive_items_are_written_together(sqlite_archive: Archive) -> None:
     calls: list[list[str]] = []
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -395,6 +396,10 @@ def storage_only(mirror: Mirror, work: Path, count: int) -> tuple[float, int]:
         )
         page.warc_record, page.text_hash, page.segmented_text = share[1:4]
         pages.append(page)
+    # A crawl holds a batch of pages at a time, not all of them: the pages made beforehand are
+    # moved out of the garbage collector's sight, or its full collections would walk them all.
+    gc.collect()
+    gc.freeze()
     path = work / "storage.db"
     archive = open_archive(f"sqlite:///{path}", warc_dir=work / "storage-warc")
     with archive.transaction() as session:
@@ -412,6 +417,7 @@ def storage_only(mirror: Mirror, work: Path, count: int) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     writer.close()
     archive.close()
+    gc.unfreeze()
     return len(pages) / elapsed, writer.batches
 
 
