@@ -9,9 +9,9 @@ becomes lowercase words. A query is segmented the same way and looked up as a ph
 - 教育 -> the token 教育; 优质均衡 -> the phrase 优质 质均 均衡; education -> education;
 - a single character 教 -> the prefix 教*, which matches 教 at any position in a run.
 
-SQLite keeps the tokens in an FTS5 table (``unicode61`` splits on our spaces); PostgreSQL keeps
-a ``tsvector`` built from the same tokens with their positions, so neither backend depends on a
-text-search configuration or a locale.
+SQLite keeps the tokens in an FTS5 table (its ``ascii`` tokenizer splits on our spaces and has
+nothing left to fold); PostgreSQL keeps a ``tsvector`` built from the same tokens with their
+positions, so neither backend depends on a text-search configuration or a locale.
 
 Each entry also carries *facets*, tokens for the article's site, language and publish day, month
 and year (``site12 langzh langzhcn y2025 m202501 d20250115``; in PostgreSQL prefixed with ``#``,

@@ -223,3 +223,42 @@ def test_migration_0004_adds_facets_to_existing_entries(archive: Archive) -> Non
         for filters in FILTERS[:3]:
             found = {h.article.id for h in search(session, "教育", limit=100, **filters)}
             assert found == {r["id"] for r in _expected(made, "教育", **filters)}
+
+
+def test_migration_0006_finds_what_0005_found(archive: Archive) -> None:
+    """The index rebuilt with the ``ascii`` tokenizer answers every query as before: Chinese
+    words and phrases, a single character (a prefix), folded Latin words, and filters."""
+    made = _fill(archive, 30)
+    with archive.transaction() as session:
+        site = ensure_site(session, "accents")
+        store_article(
+            session,
+            ArticleRecord(
+                "https://accents.example/1", "Ｃafé Zürich 优质均衡", "test", title="Ｔitle"
+            ),
+            site_id=site,
+        )
+    queries = ["教育", "优质均衡", "教", "cafe", "ZÜRICH", "café zurich", "title", "some news"]
+
+    def answers() -> list[list[int]]:
+        with archive.session() as session:
+            found = [[h.article.id for h in search(session, q, limit=100)] for q in queries]
+            found += [
+                [h.article.id for h in search(session, "教育", limit=100, **filters)]
+                for filters in FILTERS[:3]
+            ]
+        return found
+
+    from alembic import command
+
+    command.downgrade(_alembic_config(archive.engine), "0005")
+    before = answers()
+    upgrade(archive.engine)
+    assert answers() == before
+    assert all(before[:6]) and len(before[7]) == len([m for m in made if m["language"] == "en"])
+    if archive.dialect == "sqlite":
+        with archive.engine.connect() as connection:
+            sql = connection.scalar(
+                text("SELECT sql FROM sqlite_master WHERE name = 'article_search'")
+            )
+        assert "'ascii'" in sql
