@@ -375,14 +375,14 @@ class _Copies:
         if not need:
             return {}
         owners: dict[tuple[int, int], list[int]] = {}
+        holding = select(ArticleBand.article_id, ArticleBand.key).where(
+            ArticleBand.band == bindparam("band"),
+            ArticleBand.key.in_(bindparam("keys", expanding=True)),
+        )
         for band in range(max(len(self.texts[p][1]) for p in need)):
             wanted = list({self.texts[p][1][band] for p in need if band < len(self.texts[p][1])})
             for chunk in _chunks(wanted):
-                found = self.session.execute(
-                    select(ArticleBand.article_id, ArticleBand.key).where(
-                        ArticleBand.band == band, ArticleBand.key.in_(chunk)
-                    )
-                )
+                found = self.session.execute(holding, {"band": band, "keys": chunk})
                 for article_id, key in found:
                     owners.setdefault((band, key), []).append(article_id)
         candidates: dict[int, list[int]] = {}

@@ -400,6 +400,9 @@ def storage_only(mirror: Mirror, work: Path, count: int) -> tuple[float, int]:
     # moved out of the garbage collector's sight, or its full collections would walk them all.
     gc.collect()
     gc.freeze()
+    # The crawl's files are flushed first: their write-back would otherwise take a core from
+    # this step at times, and its result varied by a fifth from run to run.
+    os.sync()
     path = work / "storage.db"
     archive = open_archive(f"sqlite:///{path}", warc_dir=work / "storage-warc")
     with archive.transaction() as session:
