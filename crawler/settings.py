@@ -40,6 +40,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")
 
+# Start-up's objects leave the garbage collector's generations once the spider opens.
+EXTENSIONS = {"crawler.extensions.FreezeStartupObjects": 0}
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,  # before Scrapy's RetryMiddleware (550)
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # before Scrapy's RedirectMiddleware (600)

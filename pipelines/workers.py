@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import logging
 import multiprocessing
 import os
@@ -83,6 +84,7 @@ def _serve(requests: Connection, results: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = requests.fileno(), results.fileno()
     _write(sink, pickle.dumps((True, os.getpid(), ""), pickle.HIGHEST_PROTOCOL))
+    first = True
     while True:
         header = _read(source, _HEADER.size)
         size = _HEADER.unpack(header)[0] if header is not None else 0
@@ -91,6 +93,13 @@ def _serve(requests: Connection, results: Connection) -> None:
             return
         if not _write(sink, _answer(frame)):
             return
+        if first:
+            # What the fork server imported and the first call loaded (language profiles,
+            # parser tables) lives as long as the worker: out of the garbage collector's
+            # sight, its full collections walk only what pages leave behind (0.25 -> 0.09 ms
+            # of a page's CPU).
+            gc.freeze()
+            first = False
 
 
 def _answer(frame: bytearray) -> bytes:

@@ -9,6 +9,7 @@ one bad write never losing the others.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import signals
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -46,6 +48,10 @@ def crash(job: Job) -> None:
 
 def fail(number: int) -> None:
     raise ValueError(f"no page {number}")
+
+
+def frozen(_: object) -> int:
+    return gc.get_freeze_count()
 
 
 def nap(seconds: float) -> int:
@@ -163,6 +169,31 @@ def test_every_caller_gets_its_own_result() -> None:
     for n, (number, size, payload, _) in enumerate(results):
         assert (number, size, payload) == (n, len(bodies[n]), bytes([n % 251]) * (n * 3001))
     assert len({pid for *_, pid in results}) == 2
+
+
+def test_a_worker_freezes_what_it_started_with_after_its_first_page() -> None:
+    async def main() -> list[int]:
+        pool = WorkerPool(1, 2)
+        try:
+            return [await pool.run(frozen, None) for _ in range(2)]
+        finally:
+            pool.close()
+
+    first, second = asyncio.run(main())
+    assert first == 0 and second > 10_000  # the modules the fork server imported, and more
+
+
+def test_the_crawler_freezes_its_start_up_objects_when_the_spider_opens() -> None:
+    from crawler.extensions import FreezeStartupObjects
+
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {FreezeStartupObjects: 0}})
+    FreezeStartupObjects.from_crawler(crawler)
+    gc.unfreeze()  # an earlier crawl in this process may have frozen them
+    try:
+        crawler.signals.send_catch_log(signal=signals.spider_opened, spider=None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_closing_with_calls_pending_does_not_wait_for_them() -> None:
