@@ -491,6 +491,10 @@ def main() -> int:
     )
     parser.add_argument("--storage-articles", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (archive, log)")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="a Scrapy setting for the crawl, as `scrapy crawl -s`",
+    )  # fmt: skip
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -522,7 +526,8 @@ def main() -> int:
         limit_pages = args.extraction_pages or min(args.pages, 4 * len(mirror.templates))
         before = extraction_limit(mirror, base, limit_pages, cores)
         server_before = _proc_cpu(server.pid)
-        output, tree, wall = crawl(base, work)
+        settings = [part for item in args.set for part in ("-s", item)]
+        output, tree, wall = crawl(base, work, *settings)
         server_during = _proc_cpu(server.pid) - server_before
         output_text = output.stdout
         elapsed = stat(output_text, "elapsed_time_seconds") or wall
