@@ -38,7 +38,7 @@ bench-search: install
 # The full crawl (mirror of N corpus pages, local server, every stage, fresh SQLite archive)
 # against the extraction-only limit of this machine, measured in the same run.
 bench-crawl: install
-	$(PY) tests/benchmarks/bench_crawl.py --pages $(or $(filter-out 1000000,$(N)),10000)
+	$(PY) tests/benchmarks/bench_crawl.py --pages $(or $(filter-out 1000000,$(N)),10000) $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache *.egg-info
