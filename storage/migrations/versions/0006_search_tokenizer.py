@@ -9,7 +9,8 @@ width and accents, separated by single spaces. ``unicode61`` looked up the Unico
 every character to find those spaces and folded what was already folded; ``ascii`` splits on
 the same spaces and gives the same tokens, for a twentieth less of a crawl's archive writes
 (``make bench-crawl``, the storage step). The entries are copied into a new table, tokenized
-once more; PostgreSQL's index is unchanged.
+once more (the old table stays until the new one is whole, so the upgrade needs room for both);
+PostgreSQL's index is unchanged.
 """
 
 from collections.abc import Sequence
