@@ -120,18 +120,21 @@ def record_captures(
                 "error": page.error[:2000] if page.error else None,
             }
         )
-    ids = _insert_ids(session, _table(Capture), rows)
+    ids = _insert_ids(session, _table(Capture), rows, check="url")
     return [CaptureRow(id, kind) for id, kind in zip(ids, kinds, strict=True)]
 
 
-def _insert_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_ids(
+    session: Session, table: Table, rows: list[dict[str, Any]], *, check: str
+) -> list[int]:
     """Insert ``rows``; the ids they were given, in order.
 
     SQLite cannot tell which row of an ``INSERT … RETURNING`` belongs to which parameter set, so
     SQLAlchemy asked for ordered ids runs one statement per row there. Instead the rows are
     inserted one after another by one ``executemany``, holding the write lock: SQLite gives
     each new row the table's largest id plus one, so theirs are the ``len(rows)`` ids that end
-    at ``last_insert_rowid()``. The first and last row are checked against them all the same.
+    at ``last_insert_rowid()``. The first and last rows' ``check`` column is compared with what
+    those ids hold all the same.
     """
     if session.get_bind().dialect.name != "sqlite":
         returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
@@ -140,12 +143,12 @@ def _insert_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> l
     last = session.scalars(select(func.last_insert_rowid())).one()
     ids = list(range(last - len(rows) + 1, last + 1))
     ends = {
-        id: url
-        for id, url in session.execute(
-            select(table.c.id, table.c.url).where(table.c.id.in_((ids[0], last)))
+        id: value
+        for id, value in session.execute(
+            select(table.c.id, table.c[check]).where(table.c.id.in_((ids[0], last)))
         )
     }
-    if ends != {ids[0]: rows[0]["url"], last: rows[-1]["url"]}:
+    if ends != {ids[0]: rows[0][check], last: rows[-1][check]}:
         raise RuntimeError(f"{table.name}: the ids of a batch's rows are not consecutive")
     return ids
 

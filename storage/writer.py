@@ -77,9 +77,9 @@ class BatchWriter:
         self.batches = 0
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._closed = False
+        self._checkpoints = _Checkpoints(archive) if archive.dialect == "sqlite" else None
         self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
         self._thread.start()
-        self._checkpoints = _Checkpoints(archive) if archive.dialect == "sqlite" else None
 
     def submit(self, function: Callable[[Session], T]) -> Future[T]:
         """Queue a write; its future holds the function's result once its batch commits."""

@@ -640,3 +640,28 @@ def test_a_batch_writes_the_rows_that_page_by_page_writes(archive: Archive) -> N
     assert links["https://s/g"] == links["https://s/h"] == "https://s/f"
     assert ("https://s/d", "https://s/d") in rows["urls"]  # not taken over by I
     assert ("https://s/i", "https://s/i?x") in rows["urls"]
+
+
+def test_a_batch_of_captures_whose_ids_sqlite_scattered_is_refused(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A batch's capture ids on SQLite are worked out, not returned (``storage.bulk``): once
+    the table's largest id is taken, SQLite picks ids at random, and the batch must fail (to be
+    written page by page) rather than point rows at the wrong captures."""
+    from storage.bulk import record_captures
+
+    archive = open_archive(sqlite_url, warc_dir=tmp_path / "warc")
+    pages = [
+        FetchedPage(f"https://s/{n}", 200, [], b"body %d" % n, datetime.now(UTC)) for n in range(3)
+    ]
+    try:
+        with archive.transaction() as session:
+            session.add(Capture(id=2**63 - 1, url="https://s/last", kind="article"))
+        with pytest.raises(RuntimeError, match="not consecutive"), archive.transaction() as session:
+            record_captures(session, archive.warc, pages, site_ids=[None] * 3)
+        for page in pages:  # one at a time, the id is the one SQLite gave
+            with archive.transaction() as session:
+                (row,) = record_captures(session, archive.warc, [page], site_ids=[None])
+                assert session.get(Capture, row.id).url == page.url
+    finally:
+        archive.close()
