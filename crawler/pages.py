@@ -74,8 +74,20 @@ def _may_link_a_part(body: bytes, stem: str, ext: str) -> bool:
         return True  # a name that a link could spell differently (escaped): parse to be sure
     if body.startswith(_WIDE_BOMS) or body[:200].count(b"\x00") > 20:
         return True  # a wide encoding: parse to be sure
-    pattern = re.escape(name.encode()) + rb"[_-]\d{1,2}" + re.escape(ext.encode())
-    return re.search(pattern, body) is not None
+    # ``NAME_N.ext`` or ``NAME-N.ext``, by a plain search for NAME: a pattern of its own per
+    # page would be compiled per page, which costs more than the search.
+    needle, suffix = name.encode(), ext.encode()
+    start = body.find(needle)
+    while start >= 0:
+        digits = start + len(needle) + 1
+        if body[digits - 1 : digits] in (b"_", b"-"):
+            end = digits
+            while end < len(body) and end - digits < 2 and 48 <= body[end] <= 57:  # 0-9
+                end += 1
+            if end > digits and body.startswith(suffix, end):
+                return True
+        start = body.find(needle, start + 1)
+    return False
 
 
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -14,13 +14,15 @@ itself, in its place in the order.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.archive import (
@@ -139,7 +141,7 @@ def _insert_ids(
     if session.get_bind().dialect.name != "sqlite":
         returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         return list(session.scalars(returning, rows))
-    session.execute(table.insert(), rows)
+    _insert_rows(session, table.insert(), rows)
     last = session.scalars(select(func.last_insert_rowid())).one()
     ids = list(range(last - len(rows) + 1, last + 1))
     ends = {
@@ -224,8 +226,15 @@ def _store_new(
         }
         for i, original in zip(run, archived, strict=True)
     ]
-    returned = session.execute(insert.returning(table.c.canonical_url, table.c.id), rows)
-    inserted: dict[str, int] = {url: id for url, id in returned}
+    if session.get_bind().dialect.name == "sqlite":
+        # The batch holds SQLite's write lock since its first write, so no other writer can
+        # have archived these URLs since they were looked up: a plain insert (and should one
+        # conflict after all, the batch fails and is written page by page).
+        ids_in_order = _insert_ids(session, table, rows, check="canonical_url")
+        inserted = {row["canonical_url"]: id for row, id in zip(rows, ids_in_order, strict=True)}
+    else:
+        returned = session.execute(insert.returning(table.c.canonical_url, table.c.id), rows)
+        inserted = {url: id for url, id in returned}
     results: dict[int, Stored] = {}
     stored: list[int] = []
     for i in run:
@@ -233,7 +242,8 @@ def _store_new(
             stored.append(i)
     ids = {i: inserted[records[i].canonical_url] for i in stored}
     if stored:
-        session.execute(
+        _insert_rows(
+            session,
             _table(ArticleVersion).insert(),
             [
                 {
@@ -257,7 +267,7 @@ def _store_new(
     ]
     if url_rows:
         urls = _insert(session, _table(ArticleUrl)).on_conflict_do_nothing(index_elements=["url"])
-        session.execute(urls, url_rows)
+        _insert_rows(session, urls, url_rows)
     index_articles(
         session,
         [
@@ -330,6 +340,43 @@ def _insert_plain(
         )
 
 
+def _insert_rows(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """``session.execute(statement, rows)`` for an ``INSERT`` without ``RETURNING``.
+
+    On SQLite, through one ``executemany`` of the driver, each value converted by its column's
+    type as SQLAlchemy would convert it: SQLAlchemy's own handling of each row's parameters
+    costs a writer about as much as SQLite's insert of the row. Elsewhere, or if the statement
+    binds anything besides the rows' columns (a column default), SQLAlchemy's way.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    order = compiled.positiontup
+    if dialect.name != "sqlite" or order is None or sorted(order) != sorted(keys):
+        session.execute(statement, rows)
+        return
+    columns = statement.table.c
+    convert = [columns[key].type.dialect_impl(dialect).bind_processor(dialect) for key in order]
+    plain = [key for key, process in zip(order, convert, strict=True) if process is None]
+    typed = [(key, process) for key, process in zip(order, convert, strict=True) if process]
+    if not typed:
+        parameters = [tuple(row[key] for key in order) for row in rows]
+    else:
+        position = {key: i for i, key in enumerate(order)}
+        parameters = []
+        for row in rows:
+            values = [None] * len(order)
+            for key in plain:
+                values[position[key]] = row[key]
+            for key, process in typed:
+                values[position[key]] = process(row[key])
+            parameters.append(tuple(values))
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
 def _segmented(record: ArticleRecord) -> str:
     if record.segmented_text is not None:
         return record.segmented_text
@@ -378,16 +425,14 @@ class _Copies:
         if not need:
             return {}
         owners: dict[tuple[int, int], list[int]] = {}
-        holding = select(ArticleBand.article_id, ArticleBand.key).where(
-            ArticleBand.band == bindparam("band"),
-            ArticleBand.key.in_(bindparam("keys", expanding=True)),
-        )
+        holding, key_list = _band_holders(self.session)
         for band in range(max(len(self.texts[p][1]) for p in need)):
             wanted = list({self.texts[p][1][band] for p in need if band < len(self.texts[p][1])})
-            for chunk in _chunks(wanted):
-                found = self.session.execute(holding, {"band": band, "keys": chunk})
-                for article_id, key in found:
-                    owners.setdefault((band, key), []).append(article_id)
+            if not wanted:
+                continue
+            found = self.session.execute(holding, {"band": band, "keys": key_list(wanted)})
+            for article_id, key in found:
+                owners.setdefault((band, key), []).append(article_id)
         candidates: dict[int, list[int]] = {}
         for position in need:
             if matches := _sharing(self.texts[position][1], owners):
@@ -463,10 +508,25 @@ class _Copies:
         return archived, in_run
 
 
+def _band_holders(session: Session) -> tuple[Any, Callable[[list[int]], Any]]:
+    """The articles holding any of a list of keys in one band: the statement, and how it takes
+    the list. One parameter for the whole list (a JSON array that SQLite reads with
+    ``json_each``, an array in PostgreSQL), where a bound value per key costs more to build
+    than the look-up itself; the ``(band, key)`` index serves both."""
+    convert: Callable[[list[int]], Any]
+    if session.get_bind().dialect.name == "sqlite":
+        keys, convert = "IN (SELECT value FROM json_each(:keys))", json.dumps
+    else:
+        keys, convert = "= ANY(CAST(:keys AS BIGINT[]))", list
+    statement = text(f"SELECT article_id, key FROM article_bands WHERE band = :band AND key {keys}")
+    return statement, convert
+
+
 def _sharing(keys: tuple[int, ...], holders: dict[tuple[int, int], list[int]]) -> list[int]:
     """Those that hold at least ``MIN_SHARED_BANDS`` of ``keys`` (``holders``: each (band, key)
     pair's holders)."""
-    found = [holder for pair in enumerate(keys) if pair in holders for holder in holders[pair]]
-    if len(found) < MIN_SHARED_BANDS:
+    held = [found for pair in enumerate(keys) if (found := holders.get(pair))]
+    if len(held) < MIN_SHARED_BANDS:  # fewer bands held by anyone: nobody holds enough
         return []
-    return [holder for holder, count in Counter(found).items() if count >= MIN_SHARED_BANDS]
+    counts = Counter(chain.from_iterable(held))
+    return [holder for holder, count in counts.items() if count >= MIN_SHARED_BANDS]

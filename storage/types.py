@@ -58,5 +58,6 @@ def offset_minutes(value: datetime | None) -> int | None:
 def as_json(value: Any) -> Any:
     """Tuples become lists so JSON columns round-trip to the same value."""
     if isinstance(value, tuple | list):
-        return [as_json(v) for v in value]
+        # no call per item: a page's images are dozens of plain strings
+        return [as_json(v) if isinstance(v, tuple | list) else v for v in value]
     return value

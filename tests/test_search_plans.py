@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import text
 
 import storage.queries
 from storage.archive import ArticleRecord, ensure_site, reextracted, store_article
-from storage.database import Archive, _alembic_config, upgrade
+from storage.database import Archive, _alembic_config, open_archive, upgrade
 from storage.models import Article
 from storage.queries import search
 from storage.search import date_cover, facets, language_facets
@@ -262,3 +263,33 @@ def test_migration_0006_finds_what_0005_found(archive: Archive) -> None:
                 text("SELECT sql FROM sqlite_master WHERE name = 'article_search'")
             )
         assert "'ascii'" in sql
+
+
+def test_migration_0007_buffers_4_mb_of_a_transactions_index_entries(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """SQLite's index keeps 4 MB of new entries in memory before writing a segment (FTS5's
+    ``hashsize``, 1 MB by default); the downgrade puts back the default. Answers are the same.
+    (PostgreSQL's index has no such buffer: the migration leaves it alone.)"""
+    from alembic import command
+
+    archive = open_archive(sqlite_url, warc_dir=tmp_path / "warc")
+    _fill(archive, 30)
+
+    def hashsize() -> int | None:
+        with archive.engine.connect() as connection:
+            return connection.scalar(
+                text("SELECT v FROM article_search_config WHERE k = 'hashsize'")
+            )
+
+    def answers() -> list[int]:
+        with archive.session() as session:
+            return [h.article.id for h in search(session, "教育", limit=100)]
+
+    found = answers()
+    assert found and hashsize() == 4 * 1024 * 1024
+    command.downgrade(_alembic_config(archive.engine), "0006")
+    assert hashsize() == 1024 * 1024 and answers() == found
+    upgrade(archive.engine)
+    assert hashsize() == 4 * 1024 * 1024 and answers() == found
+    archive.close()

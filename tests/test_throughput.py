@@ -184,16 +184,21 @@ def test_a_worker_freezes_what_it_started_with_after_its_first_page() -> None:
 
 
 def test_the_crawler_freezes_its_start_up_objects_when_the_spider_opens() -> None:
-    from crawler.extensions import FreezeStartupObjects
+    from crawler.extensions import CRAWL_GC_THRESHOLDS, FreezeStartupObjects
 
     crawler = get_crawler(settings_dict={"EXTENSIONS": {FreezeStartupObjects: 0}})
     FreezeStartupObjects.from_crawler(crawler)
     gc.unfreeze()  # an earlier crawl in this process may have frozen them
+    before = gc.get_threshold()
     try:
         crawler.signals.send_catch_log(signal=signals.spider_opened, spider=None)
         assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == CRAWL_GC_THRESHOLDS != before
+        crawler.signals.send_catch_log(signal=signals.spider_closed, spider=None, reason="done")
+        assert gc.get_threshold() == before  # the process's own, once the spider is done
     finally:
         gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_closing_with_calls_pending_does_not_wait_for_them() -> None:
