@@ -59,6 +59,15 @@ local field = ARGV[1] .. '|' .. found[2]
 redis.call('HSET', KEYS[2], field, found[1])
 return {found[1], field}
 """
+# Queue a request unless its fingerprint is in the duplicate filter (no fingerprint: queue it
+# anyway), in one atomic step: a process killed between the two would leave the URL seen but
+# never queued, and the page that linked to it, fetched again, would not queue it either.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # Put a worker's in-flight requests back in the queue, unless its heartbeat is alive
 # (ARGV[2] == '1': its own, at close). KEYS: queue, in-flight hash, heartbeat, workers.
 _REQUEUE = """
@@ -117,6 +126,13 @@ class DistributedCrawl:
 
 class SharedQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis has no type hints
     """scrapy-redis's priority queue, popping into a worker's in-flight hash."""
+
+    def push_unseen(self, script: Any, dupefilter: str, fingerprint: str, request: Request) -> bool:
+        """Queue ``request`` unless ``fingerprint`` is already seen (or, if it is "", always)."""
+        data = self._encode_request(request)
+        return bool(
+            script(keys=[dupefilter, self.key], args=[fingerprint, -request.priority, data])
+        )
 
     def pop_into(
         self, script: Any, inflight: str, prefix: str, finished: list[str]
@@ -194,6 +210,7 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has no ty
             key=self.key("dupefilter"),
             debug=spider.settings.getbool("DUPEFILTER_DEBUG"),
         )
+        self.enqueue_script = self.server.register_script(_ENQUEUE)
         self.pop_script = self.server.register_script(_POP)
         self.requeue_script = self.server.register_script(_REQUEUE)
         self.finish_script = self.server.register_script(_FINISH)
@@ -233,12 +250,13 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis has no ty
         # Start requests are dont_filter, but only the first worker may seed the crawl; their
         # retries (and anything else dont_filter) are queued as they are.
         seed = request.meta.get("is_start_request") and not request.meta.get("retry_times")
-        if (seed or not request.dont_filter) and self.df.request_seen(request):
+        filtered = seed or not request.dont_filter
+        fingerprint = self.df.request_fingerprint(request) if filtered else ""
+        if not self.queue.push_unseen(self.enqueue_script, self.df.key, fingerprint, request):
             self.df.log(request, self.spider)
             if seed:
                 self._count("distributed/start/already_seeded")
             return False
-        self.queue.push(request)
         self._count("scheduler/enqueued/redis")
         return True
 
