@@ -17,12 +17,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import Connection, Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.archive import (
@@ -46,6 +48,8 @@ from storage.warc import Revisit, WarcStore, payload_digest
 T = TypeVar("T")
 # Values bound in one IN (…) list: well below SQLite's and PostgreSQL's limits.
 _CHUNK = 500
+# Runs each batch's search-index statement beside the rest of the batch's work.
+_BACKGROUND = ThreadPoolExecutor(thread_name_prefix="archive-index")
 
 
 def _table(model: type[Any]) -> Table:
@@ -241,9 +245,24 @@ def _store_new(
         if records[i].canonical_url in inserted:
             stored.append(i)
     ids = {i: inserted[records[i].canonical_url] for i in stored}
-    if stored:
-        _insert_rows(
-            session,
+    entries = [
+        IndexEntry(
+            ids[i],
+            segment(records[i].title or ""),
+            _segmented(records[i]),
+            facets(site_ids[i], records[i].language, records[i].published),
+        )
+        for i in stored
+    ]
+    # The search index is most of a batch's database time, spent in the driver with the GIL
+    # released: it runs in a thread of its own while this one builds the other tables' rows,
+    # and nothing else uses the session until it is done.
+    connection = session.connection()
+    url_insert = _insert(session, _table(ArticleUrl)).on_conflict_do_nothing(index_elements=["url"])
+    indexing = _BACKGROUND.submit(index_articles, session, entries, new=True)
+    try:
+        versions = _prepare_insert(
+            connection,
             _table(ArticleVersion).insert(),
             [
                 {
@@ -260,43 +279,32 @@ def _store_new(
                 for i in stored
             ],
         )
-    url_rows = [
-        {"article_id": ids[i], "url": url, "first_seen": now}
-        for i in stored
-        for url in sorted({records[i].canonical_url, *records[i].seen_urls})
-    ]
-    if url_rows:
-        urls = _insert(session, _table(ArticleUrl)).on_conflict_do_nothing(index_elements=["url"])
-        _insert_rows(session, urls, url_rows)
-    index_articles(
-        session,
-        [
-            IndexEntry(
+        url_rows = [
+            {"article_id": ids[i], "url": url, "first_seen": now}
+            for i in stored
+            for url in sorted({records[i].canonical_url, *records[i].seen_urls})
+        ]
+        urls = _prepare_insert(connection, url_insert, url_rows)
+        health = [
+            health_values(
                 ids[i],
-                segment(records[i].title or ""),
-                _segmented(records[i]),
-                facets(site_ids[i], records[i].language, records[i].published),
+                site_ids[i],
+                records[i].published,
+                now,
+                list(records[i].authors),
+                records[i].text,
             )
             for i in stored
-        ],
-        new=True,
-    )
-    health = [
-        health_values(
-            ids[i],
-            site_ids[i],
-            records[i].published,
-            now,
-            list(records[i].authors),
-            records[i].text,
-        )
-        for i in stored
-    ]
+        ]
+        band_rows = [
+            (ids[i], band, key) for i in stored for band, key in enumerate(records[i].band_keys)
+        ]
+    finally:
+        indexing.result()
+    versions()
+    urls()
     for chunk in _chunks(health):
         upsert_health(session, list(chunk))
-    band_rows = [
-        (ids[i], band, key) for i in stored for band, key in enumerate(records[i].band_keys)
-    ]
     _insert_plain(session, _table(ArticleBand), ("article_id", "band", "key"), band_rows)
     links = [
         {"row_id": ids[i], "original": ids[run[position]]}
@@ -333,7 +341,9 @@ def _insert_plain(
     if compiled.positional:
         assert compiled.positiontup is not None
         order = [columns.index(name) for name in compiled.positiontup]
-        connection.exec_driver_sql(compiled.string, [tuple(row[i] for i in order) for row in rows])
+        if order != list(range(len(columns))):
+            rows = [tuple(row[i] for i in order) for row in rows]
+        connection.exec_driver_sql(compiled.string, rows)
     else:
         connection.exec_driver_sql(
             compiled.string, [dict(zip(columns, row, strict=True)) for row in rows]
@@ -348,16 +358,22 @@ def _insert_rows(session: Session, statement: Any, rows: list[dict[str, Any]]) -
     costs a writer about as much as SQLite's insert of the row. Elsewhere, or if the statement
     binds anything besides the rows' columns (a column default), SQLAlchemy's way.
     """
+    _prepare_insert(session.connection(), statement, rows)()
+
+
+def _prepare_insert(
+    connection: Connection, statement: Any, rows: list[dict[str, Any]]
+) -> Callable[[], Any]:
+    """:func:`_insert_rows` in two steps: the rows are converted now, without touching the
+    connection; the statement runs when the returned function is called."""
     if not rows:
-        return
-    connection = session.connection()
+        return lambda: None
     dialect = connection.dialect
     keys = list(rows[0])
     compiled = statement.compile(dialect=dialect, column_keys=keys)
     order = compiled.positiontup
     if dialect.name != "sqlite" or order is None or sorted(order) != sorted(keys):
-        session.execute(statement, rows)
-        return
+        return partial(connection.execute, statement, rows)
     columns = statement.table.c
     convert = [columns[key].type.dialect_impl(dialect).bind_processor(dialect) for key in order]
     plain = [key for key, process in zip(order, convert, strict=True) if process is None]
@@ -366,15 +382,24 @@ def _insert_rows(session: Session, statement: Any, rows: list[dict[str, Any]]) -
         parameters = [tuple(row[key] for key in order) for row in rows]
     else:
         position = {key: i for i, key in enumerate(order)}
+        # A batch's rows share values (the time it was written): a column converts each object
+        # once. The caches hold the objects, so that no id is reused meanwhile.
+        converting: list[tuple[int, Callable[[Any], Any], dict[int, tuple[Any, Any]]]] = [
+            (position[key], process, {}) for key, process in typed
+        ]
         parameters = []
         for row in rows:
             values = [None] * len(order)
             for key in plain:
                 values[position[key]] = row[key]
-            for key, process in typed:
-                values[position[key]] = process(row[key])
+            for (key, _), (at, process, done) in zip(typed, converting, strict=True):
+                value = row[key]
+                cached = done.get(id(value))
+                if cached is None:
+                    cached = done[id(value)] = (value, process(value))
+                values[at] = cached[1]
             parameters.append(tuple(values))
-    connection.exec_driver_sql(compiled.string, parameters)
+    return partial(connection.exec_driver_sql, compiled.string, parameters)
 
 
 def _segmented(record: ArticleRecord) -> str:
