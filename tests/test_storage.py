@@ -665,3 +665,59 @@ def test_a_batch_of_captures_whose_ids_sqlite_scattered_is_refused(
                 assert session.get(Capture, row.id).url == page.url
     finally:
         archive.close()
+
+
+def test_a_batch_larger_than_one_index_statement_is_found_whole(archive: Archive) -> None:
+    """The search index takes a batch's entries a few hundred per statement, in a thread of
+    its own (``storage.bulk``): every article of a larger batch is found, in either language."""
+    from storage.bulk import store_articles
+    from storage.search import _INDEX_ROWS
+
+    count = _INDEX_ROWS + 7
+    with archive.transaction() as session:
+        site = ensure_site(session, "s")
+        words = [
+            f"Report number{n} about county{n % 3} roads. 第{n}号报告：乡村道路。"
+            for n in range(count)
+        ]
+        stored = store_articles(
+            session,
+            [record(f"https://s/{n}", text, language="en") for n, text in enumerate(words)],
+            site_ids=[site] * count,
+            capture_ids=[None] * count,
+        )
+    assert len({result.article_id for result in stored}) == count
+    with archive.session() as session:
+        for n in (0, _INDEX_ROWS - 1, _INDEX_ROWS, count - 1):
+            found = search(session, f"number{n}")
+            assert [hit.article.canonical_url for hit in found] == [f"https://s/{n}"]
+        assert len(search(session, "county2", limit=count)) == len(range(2, count, 3))
+        assert len(search(session, "乡村道路", limit=count)) == count
+
+
+def test_a_search_index_that_fails_fails_its_batch_and_keeps_nothing_of_it(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.bulk
+    from storage.bulk import store_articles
+
+    with archive.transaction() as session:
+        site = ensure_site(session, "s")
+        store_article(session, record("https://s/kept", "Kept before."), site_id=site)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the index is broken")
+
+    monkeypatch.setattr(storage.bulk, "index_articles", broken)
+    with pytest.raises(RuntimeError, match="the index is broken"), archive.transaction() as session:
+        store_articles(
+            session,
+            [record(f"https://s/{n}", f"Lost text {n}.") for n in range(3)],
+            site_ids=[site] * 3,
+            capture_ids=[None] * 3,
+        )
+    monkeypatch.undo()
+    with archive.session() as session:
+        assert session.scalars(select(Article.canonical_url)).all() == ["https://s/kept"]
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 1
+        assert [hit.article.canonical_url for hit in search(session, "kept")] == ["https://s/kept"]
