@@ -214,7 +214,6 @@ def _store_new(
     # updated once its id is known (rewriting a row costs as much as writing it).
     archived, in_run = _Copies(session, [(digests[i], records[i].band_keys) for i in run]).resolve()
     table = _table(Article)
-    insert = _insert(session, table).on_conflict_do_nothing(index_elements=["canonical_url"])
     rows = [
         {
             "site_id": site_ids[i],
@@ -237,6 +236,7 @@ def _store_new(
         ids_in_order = _insert_ids(session, table, rows, check="canonical_url")
         inserted = {row["canonical_url"]: id for row, id in zip(rows, ids_in_order, strict=True)}
     else:
+        insert = _insert(session, table).on_conflict_do_nothing(index_elements=["canonical_url"])
         returned = session.execute(insert.returning(table.c.canonical_url, table.c.id), rows)
         inserted = {url: id for url, id in returned}
     results: dict[int, Stored] = {}

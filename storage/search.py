@@ -63,13 +63,30 @@ class _DropMarks(dict[int, int | None]):
 
 
 _DROP_MARKS = _DropMarks()
+# Blocks that hold no nonspacing mark (a test checks it): Latin up to U+02FF, general
+# punctuation, CJK symbols and kana but for U+302A-302F and U+3099-309A, CJK ideographs, and
+# the full-width forms. A text of these alone has no mark to drop, which is most Chinese and
+# English text, and ``str.translate`` would look up every one of its characters to find that.
+_NO_MARKS = (
+    (0x0000, 0x02FF),
+    (0x2000, 0x206F),
+    (0x3000, 0x3029),
+    (0x3030, 0x3098),
+    (0x309B, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xFF00, 0xFFEF),
+)
+_MAY_HOLD_MARKS = re.compile("[^" + "".join(rf"\u{a:04x}-\u{b:04x}" for a, b in _NO_MARKS) + "]")
 
 
 def normalize(value: str) -> str:
     """Fold width, case and accents: ｅｄｕ -> edu, Café -> cafe, 教育 unchanged."""
     # Decompose first, then fold case: ™ decomposes to "TM", which must fold to "tm" too.
     value = unicodedata.normalize("NFKD", value).casefold()
-    return unicodedata.normalize("NFC", value.translate(_DROP_MARKS))
+    if _MAY_HOLD_MARKS.search(value):
+        value = value.translate(_DROP_MARKS)
+    return unicodedata.normalize("NFC", value)
 
 
 def tokens(value: str) -> list[str]:

@@ -274,6 +274,21 @@ def test_segmentation() -> None:
     ]  # fmt: skip
 
 
+def test_text_of_the_blocks_that_hold_no_marks_skips_the_search_for_them() -> None:
+    import unicodedata
+
+    from storage.search import _DROP_MARKS, _NO_MARKS, normalize
+
+    for first, last in _NO_MARKS:
+        marks = [c for c in range(first, last + 1) if unicodedata.category(chr(c)) == "Mn"]
+        assert marks == [], f"U+{first:04X}-U+{last:04X} holds marks: {marks[:5]}"
+    # The same folding either way, on text with and without marks.
+    for value in ("优质均衡 Education，ＡＢＣ", "Café naïve", "がぎ ｶﾞ", "〪x", "Ἀθῆναι 教育"):
+        decomposed = unicodedata.normalize("NFKD", value).casefold()
+        slow = unicodedata.normalize("NFC", decomposed.translate(_DROP_MARKS))
+        assert normalize(value) == slow
+
+
 def test_captures_are_valid_warc_and_identical_payloads_become_revisits(
     archive: Archive, tmp_path: Path
 ) -> None:
